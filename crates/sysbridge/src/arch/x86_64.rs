@@ -1,0 +1,78 @@
+//! x86_64 system-call entry: `syscall` with the number in `rax`, arguments in `rdi`,
+//! `rsi`, `rdx`, `r10`, `r8`, `r9`, the result in `rax`.
+//!
+//! The instruction overwrites `rcx` (with the return address) and `r11` (with the
+//! saved `rflags`); `sysret` restores `rflags` from that copy, so the flags survive
+//! (`preserves_flags`). The kernel runs on its own stack and never touches ours
+//! (`nostack`, which also lets the compiler keep data in the red zone across the call).
+//!
+//! Two variants exist per arity:
+//! - `syscallN`: the kernel may read and write any memory the arguments point to, so
+//!   the compiler must assume all memory changed (the default `asm!` contract).
+//! - `syscallN_readonly`: for calls that never write user memory (`getpid`, `write`,
+//!   `close`, ...), marked `readonly` so the compiler may keep values in registers
+//!   across the call. None is `pure`: every system call may observe or change state
+//!   that is not in its arguments (a `getpid` after `fork` answers differently).
+
+use core::arch::asm;
+
+/// Defines `syscallN` and `syscallN_readonly` for one arity, given the argument
+/// registers in ABI order.
+macro_rules! syscall_entry {
+    ($name:ident, $readonly:ident $(, $arg:ident => $reg:tt)*) => {
+        /// Issues `syscall`; the kernel may write memory the arguments point to.
+        ///
+        /// # Safety
+        /// `nr` and the arguments must form a call whose effects the caller has made
+        /// safe: pointers valid for what the kernel reads and writes, descriptors owned
+        /// or borrowed as the call requires.
+        #[inline(always)]
+        pub(crate) unsafe fn $name(nr: usize $(, $arg: usize)*) -> usize {
+            let ret: usize;
+            // SAFETY: the register contract is the x86_64 Linux syscall ABI stated in
+            // the module doc; the call's own effects are the caller's contract.
+            unsafe {
+                asm!(
+                    "syscall",
+                    inlateout("rax") nr => ret,
+                    $(in($reg) $arg,)*
+                    lateout("rcx") _,
+                    lateout("r11") _,
+                    options(nostack, preserves_flags),
+                );
+            }
+            ret
+        }
+
+        /// Issues `syscall` for a call that never writes user memory.
+        ///
+        /// # Safety
+        /// As for the non-`readonly` variant, and the call must not write to any memory
+        /// of this process (the compiler is told so and may cache values across it).
+        #[inline(always)]
+        pub(crate) unsafe fn $readonly(nr: usize $(, $arg: usize)*) -> usize {
+            let ret: usize;
+            // SAFETY: as above; the caller guarantees the kernel writes no user memory,
+            // which is what `readonly` promises the compiler.
+            unsafe {
+                asm!(
+                    "syscall",
+                    inlateout("rax") nr => ret,
+                    $(in($reg) $arg,)*
+                    lateout("rcx") _,
+                    lateout("r11") _,
+                    options(nostack, preserves_flags, readonly),
+                );
+            }
+            ret
+        }
+    };
+}
+
+syscall_entry!(syscall0, syscall0_readonly);
+syscall_entry!(syscall1, syscall1_readonly, a0 => "rdi");
+syscall_entry!(syscall2, syscall2_readonly, a0 => "rdi", a1 => "rsi");
+syscall_entry!(syscall3, syscall3_readonly, a0 => "rdi", a1 => "rsi", a2 => "rdx");
+syscall_entry!(syscall4, syscall4_readonly, a0 => "rdi", a1 => "rsi", a2 => "rdx", a3 => "r10");
+syscall_entry!(syscall5, syscall5_readonly, a0 => "rdi", a1 => "rsi", a2 => "rdx", a3 => "r10", a4 => "r8");
+syscall_entry!(syscall6, syscall6_readonly, a0 => "rdi", a1 => "rsi", a2 => "rdx", a3 => "r10", a4 => "r8", a5 => "r9");

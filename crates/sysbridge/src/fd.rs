@@ -1,0 +1,1 @@
+//! The descriptor table: close, dup, dup3, fcntl, pipe2.

@@ -1,0 +1,1 @@
+//! Memory: mmap as an owned mapping, mprotect, madvise, mremap, mlock, memfd_create.

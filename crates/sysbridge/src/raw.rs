@@ -1,0 +1,314 @@
+//! Raw system-call entry points, in Go's two kinds.
+//!
+//! | Go | sysbridge | hooks |
+//! |---|---|---|
+//! | `syscall.Syscall`, `Syscall6` | [`syscall0`] … [`syscall6`] | run |
+//! | `syscall.RawSyscall`, `RawSyscall6` | [`raw_syscall0`] … [`raw_syscall6`] | never run |
+//!
+//! Both return `Ok(rax)` or, when the kernel answers with a value in `-4095..=-1`,
+//! `Err(Errno)`: one range check, no thread-local `errno`.
+//!
+//! # Hooks: the runtime's view of a blocked thread
+//!
+//! Go's runtime wraps a blocking call in `entersyscall`/`exitsyscall` so that its
+//! scheduler can hand the thread's work to another thread while the kernel sleeps. A
+//! runtime, a profiler or a tracer of our own can do the same here: [`set_hooks`]
+//! registers an [`Hooks::enter`] callback, run just before the call, and an
+//! [`Hooks::exit`] callback, run just after it with the result. With no hooks
+//! registered the only cost is one load and one predicted branch (see
+//! `benches/syscalls.rs`: it is below what the benchmark can resolve).
+//!
+//! A hook runs on the thread making the call. A system call made from inside a hook
+//! does not run the hooks again (a thread-local guard prevents the recursion).
+//!
+//! # Which wrappers are blocking
+//!
+//! Like Go's `//sys` versus `//sysnb`, each wrapper picks its entry by whether the
+//! kernel may put the thread to sleep:
+//!
+//! - **blocking (hooks run):** everything that reads or writes a descriptor (`read`,
+//!   `write`, `pread`, `pwrite`, `readv`, `writev`, `sendfile`, `copy_file_range`),
+//!   every path and file-system operation (`openat`, `openat2`, `statx`, `fstat`,
+//!   `getdents64`, `mkdirat`, `unlinkat`, `renameat2`, `symlinkat`, `readlinkat`,
+//!   `faccessat`, `fchmod`, `fsync`, `fdatasync`, `ftruncate`, `fallocate`, `lseek`),
+//!   `close` (it may flush, as on NFS), `fcntl`, memory calls that may fault pages in or
+//!   wait for writeback (`mmap`, `munmap`, `mprotect`, `madvise`, `mremap`, `mlock`,
+//!   `munlock`), `getrandom` (may wait for the entropy pool), and `nanosleep`.
+//! - **non-blocking (hooks never run):** identity and system queries (`getpid`,
+//!   `getppid`, `gettid`, `getuid`, `geteuid`, `getgid`, `getegid`, `uname`,
+//!   `sysinfo`), descriptor table operations (`dup`, `dup3`, `pipe2`,
+//!   `memfd_create`), the vDSO calls (`clock_gettime`, `clock_getres`, `gettimeofday`,
+//!   `time`, `getcpu`) and their fallbacks.
+//!
+//! Each wrapper's documentation repeats its kind.
+
+use core::cell::Cell;
+use core::ptr;
+use core::sync::atomic::{AtomicPtr, Ordering};
+
+use crate::arch;
+use crate::{Errno, Sysno};
+
+/// Callbacks that run around every blocking system call (Go's `entersyscall` and
+/// `exitsyscall`).
+///
+/// # Example
+/// ```
+/// use std::sync::atomic::{AtomicUsize, Ordering};
+/// use sysbridge::raw::{set_hooks, Hooks};
+/// use sysbridge::{Errno, Sysno};
+///
+/// static BLOCKING: AtomicUsize = AtomicUsize::new(0);
+/// fn enter(_: Sysno) { BLOCKING.fetch_add(1, Ordering::Relaxed); }
+/// fn exit(_: Sysno, _: Result<usize, Errno>) {}
+/// static HOOKS: Hooks = Hooks { enter, exit };
+///
+/// let previous = set_hooks(Some(&HOOKS));
+/// let devnull = std::fs::File::open("/dev/null").unwrap();
+/// sysbridge::io::read(&devnull, &mut [0u8; 1]).unwrap();
+/// set_hooks(previous);
+/// assert!(BLOCKING.load(Ordering::Relaxed) >= 1);
+/// ```
+#[derive(Debug)]
+pub struct Hooks {
+    /// Runs on the calling thread just before the kernel is entered.
+    pub enter: fn(Sysno),
+    /// Runs on the calling thread just after the kernel returns, with the result.
+    pub exit: fn(Sysno, Result<usize, Errno>),
+}
+
+static HOOKS: AtomicPtr<Hooks> = AtomicPtr::new(ptr::null_mut());
+
+thread_local! {
+    /// Set while this thread runs a hook, so that calls made by the hook skip hooks.
+    static IN_HOOK: Cell<bool> = const { Cell::new(false) };
+}
+
+/// Registers `hooks` for all threads (or removes them with `None`) and returns the
+/// hooks that were registered before.
+///
+/// Threads that are inside a blocking call when the hooks change finish that call
+/// with the hooks they started it with.
+pub fn set_hooks(hooks: Option<&'static Hooks>) -> Option<&'static Hooks> {
+    let new = hooks.map_or(ptr::null_mut(), |h| ptr::from_ref(h).cast_mut());
+    let old = HOOKS.swap(new, Ordering::AcqRel);
+    // SAFETY: every non-null value stored in HOOKS came from a `&'static Hooks`.
+    unsafe { old.as_ref() }
+}
+
+/// The hooks registered now, if any.
+pub fn hooks() -> Option<&'static Hooks> {
+    // SAFETY: every non-null value stored in HOOKS came from a `&'static Hooks`.
+    unsafe { HOOKS.load(Ordering::Acquire).as_ref() }
+}
+
+/// The slow path of a blocking entry, taken when hooks are registered: one outlined
+/// function for every arity (unused argument registers are passed as zero, which the
+/// kernel ignores), so the inlined fast path stays a load, a branch and `syscall`.
+///
+/// # Safety
+/// The call described by `nr` and `args` must be safe to make.
+#[cold]
+#[inline(never)]
+unsafe fn with_hooks(hooks: &Hooks, nr: Sysno, args: [usize; 6]) -> Result<usize, Errno> {
+    let [a0, a1, a2, a3, a4, a5] = args;
+    // SAFETY: forwarded from this function's contract.
+    let call = || unsafe { raw_syscall6(nr, a0, a1, a2, a3, a4, a5) };
+    if IN_HOOK.get() {
+        return call();
+    }
+    in_hook(|| (hooks.enter)(nr));
+    let result = call();
+    in_hook(|| (hooks.exit)(nr, result));
+    result
+}
+
+/// Runs a hook with this thread's `IN_HOOK` flag set, clearing it even on unwind.
+fn in_hook(hook: impl FnOnce()) {
+    struct Clear;
+    impl Drop for Clear {
+        fn drop(&mut self) {
+            IN_HOOK.set(false);
+        }
+    }
+    IN_HOOK.set(true);
+    let _clear = Clear;
+    hook();
+}
+
+/// Widens an argument list to six registers, the unused ones zero.
+#[inline(always)]
+fn pad<const N: usize>(args: [usize; N]) -> [usize; 6] {
+    let mut all = [0; 6];
+    all[..N].copy_from_slice(&args);
+    all
+}
+
+/// Turns the kernel's raw answer into a `Result`: `-4095..=-1` is an error number.
+#[inline(always)]
+fn check(ret: usize) -> Result<usize, Errno> {
+    if ret > -4096isize as usize {
+        Err(Errno::from_raw(ret.wrapping_neg() as i32))
+    } else {
+        Ok(ret)
+    }
+}
+
+/// Defines, for one arity, the public hooked and raw entries and the crate's
+/// `readonly` counterparts of both.
+macro_rules! entries {
+    ($n:literal, $hooked:ident, $hooked_ro:ident, $raw:ident, $raw_ro:ident,
+     $arch:ident, $arch_ro:ident $(, $a:ident)*) => {
+        #[doc = concat!("Issues system call `nr` with ", $n, " argument(s), running the \
+            registered [`Hooks`] around it (Go's `Syscall`).\n\n\
+            Use it for calls that may block. Returns the kernel's return value, or the \
+            error number when it is in `-4095..=-1`.\n\n\
+            # Safety\n\
+            The call must be safe to make with these arguments: pointers valid for \
+            what the kernel reads or writes through them, descriptors that the caller \
+            may use or close as the call does, no memory unmapped or altered under \
+            live Rust references.")]
+        #[inline(always)]
+        pub unsafe fn $hooked(nr: Sysno $(, $a: usize)*) -> Result<usize, Errno> {
+            let hooks = HOOKS.load(Ordering::Acquire);
+            if hooks.is_null() {
+                // SAFETY: forwarded from this function's contract.
+                unsafe { $raw(nr $(, $a)*) }
+            } else {
+                // SAFETY: every non-null value stored in HOOKS came from a
+                // `&'static Hooks`.
+                let hooks = unsafe { &*hooks };
+                // SAFETY: forwarded from this function's contract.
+                unsafe { with_hooks(hooks, nr, pad([$($a),*])) }
+            }
+        }
+
+        /// The hooked entry for a call that never writes this process's memory.
+        ///
+        /// # Safety
+        /// As for the non-`readonly` entry, and the kernel must write no user memory.
+        #[inline(always)]
+        #[allow(dead_code, reason = "one of the 28 entries; not every arity is used")]
+        pub(crate) unsafe fn $hooked_ro(nr: Sysno $(, $a: usize)*) -> Result<usize, Errno> {
+            let hooks = HOOKS.load(Ordering::Acquire);
+            if hooks.is_null() {
+                // SAFETY: forwarded from this function's contract.
+                unsafe { $raw_ro(nr $(, $a)*) }
+            } else {
+                // SAFETY: every non-null value stored in HOOKS came from a
+                // `&'static Hooks`.
+                let hooks = unsafe { &*hooks };
+                // SAFETY: forwarded from this function's contract.
+                unsafe { with_hooks(hooks, nr, pad([$($a),*])) }
+            }
+        }
+
+        #[doc = concat!("Issues system call `nr` with ", $n, " argument(s) and never \
+            runs hooks (Go's `RawSyscall`).\n\n\
+            Use it where a hook must not run: between `fork` and `exec`, in a signal \
+            handler, inside a hook, or for calls that never block.\n\n\
+            # Safety\n\
+            As for the hooked entry of the same arity.")]
+        #[inline(always)]
+        pub unsafe fn $raw(nr: Sysno $(, $a: usize)*) -> Result<usize, Errno> {
+            // SAFETY: forwarded from this function's contract.
+            check(unsafe { arch::$arch(nr.raw() as usize $(, $a)*) })
+        }
+
+        /// The raw entry for a call that never writes this process's memory.
+        ///
+        /// # Safety
+        /// As for the non-`readonly` entry, and the kernel must write no user memory.
+        #[inline(always)]
+        #[allow(dead_code, reason = "one of the 28 entries; not every arity is used")]
+        pub(crate) unsafe fn $raw_ro(nr: Sysno $(, $a: usize)*) -> Result<usize, Errno> {
+            // SAFETY: forwarded from this function's contract.
+            check(unsafe { arch::$arch_ro(nr.raw() as usize $(, $a)*) })
+        }
+    };
+}
+
+entries!("0", syscall0, syscall0_readonly, raw_syscall0, raw_syscall0_readonly, syscall0, syscall0_readonly);
+entries!("1", syscall1, syscall1_readonly, raw_syscall1, raw_syscall1_readonly, syscall1, syscall1_readonly, a0);
+entries!("2", syscall2, syscall2_readonly, raw_syscall2, raw_syscall2_readonly, syscall2, syscall2_readonly, a0, a1);
+entries!("3", syscall3, syscall3_readonly, raw_syscall3, raw_syscall3_readonly, syscall3, syscall3_readonly, a0, a1, a2);
+entries!("4", syscall4, syscall4_readonly, raw_syscall4, raw_syscall4_readonly, syscall4, syscall4_readonly, a0, a1, a2, a3);
+entries!("5", syscall5, syscall5_readonly, raw_syscall5, raw_syscall5_readonly, syscall5, syscall5_readonly, a0, a1, a2, a3, a4);
+entries!("6", syscall6, syscall6_readonly, raw_syscall6, raw_syscall6_readonly, syscall6, syscall6_readonly, a0, a1, a2, a3, a4, a5);
+
+/// Issues any system call through the hooked entry ([`raw::syscall0`] … [`raw::syscall6`]),
+/// converting each argument with `as usize`; for calls no wrapper covers yet.
+///
+/// The expansion is an `unsafe` call, so the macro must be used inside an `unsafe`
+/// block whose `// SAFETY:` comment argues the call.
+///
+/// [`raw::syscall0`]: crate::raw::syscall0
+/// [`raw::syscall6`]: crate::raw::syscall6
+///
+/// # Example
+/// ```
+/// use sysbridge::{syscall, Sysno};
+/// // SAFETY: getpriority reads no memory and has no effect.
+/// let nice = unsafe { syscall!(Sysno::getpriority, 0 /* PRIO_PROCESS */, 0) };
+/// assert!(nice.is_ok());
+/// ```
+#[macro_export]
+macro_rules! syscall {
+    ($nr:expr $(,)?) => { $crate::raw::syscall0($nr) };
+    ($nr:expr, $a0:expr $(,)?) => { $crate::raw::syscall1($nr, $a0 as usize) };
+    ($nr:expr, $a0:expr, $a1:expr $(,)?) => {
+        $crate::raw::syscall2($nr, $a0 as usize, $a1 as usize)
+    };
+    ($nr:expr, $a0:expr, $a1:expr, $a2:expr $(,)?) => {
+        $crate::raw::syscall3($nr, $a0 as usize, $a1 as usize, $a2 as usize)
+    };
+    ($nr:expr, $a0:expr, $a1:expr, $a2:expr, $a3:expr $(,)?) => {
+        $crate::raw::syscall4($nr, $a0 as usize, $a1 as usize, $a2 as usize, $a3 as usize)
+    };
+    ($nr:expr, $a0:expr, $a1:expr, $a2:expr, $a3:expr, $a4:expr $(,)?) => {
+        $crate::raw::syscall5(
+            $nr, $a0 as usize, $a1 as usize, $a2 as usize, $a3 as usize, $a4 as usize,
+        )
+    };
+    ($nr:expr, $a0:expr, $a1:expr, $a2:expr, $a3:expr, $a4:expr, $a5:expr $(,)?) => {
+        $crate::raw::syscall6(
+            $nr, $a0 as usize, $a1 as usize, $a2 as usize, $a3 as usize, $a4 as usize,
+            $a5 as usize,
+        )
+    };
+}
+
+/// Like [`syscall!`](crate::syscall) but through the raw entries, which never run hooks.
+///
+/// # Example
+/// ```
+/// use sysbridge::{raw_syscall, Sysno};
+/// // SAFETY: gettid reads and writes no memory.
+/// let tid = unsafe { raw_syscall!(Sysno::gettid) }.unwrap();
+/// assert!(tid > 0);
+/// ```
+#[macro_export]
+macro_rules! raw_syscall {
+    ($nr:expr $(,)?) => { $crate::raw::raw_syscall0($nr) };
+    ($nr:expr, $a0:expr $(,)?) => { $crate::raw::raw_syscall1($nr, $a0 as usize) };
+    ($nr:expr, $a0:expr, $a1:expr $(,)?) => {
+        $crate::raw::raw_syscall2($nr, $a0 as usize, $a1 as usize)
+    };
+    ($nr:expr, $a0:expr, $a1:expr, $a2:expr $(,)?) => {
+        $crate::raw::raw_syscall3($nr, $a0 as usize, $a1 as usize, $a2 as usize)
+    };
+    ($nr:expr, $a0:expr, $a1:expr, $a2:expr, $a3:expr $(,)?) => {
+        $crate::raw::raw_syscall4($nr, $a0 as usize, $a1 as usize, $a2 as usize, $a3 as usize)
+    };
+    ($nr:expr, $a0:expr, $a1:expr, $a2:expr, $a3:expr, $a4:expr $(,)?) => {
+        $crate::raw::raw_syscall5(
+            $nr, $a0 as usize, $a1 as usize, $a2 as usize, $a3 as usize, $a4 as usize,
+        )
+    };
+    ($nr:expr, $a0:expr, $a1:expr, $a2:expr, $a3:expr, $a4:expr, $a5:expr $(,)?) => {
+        $crate::raw::raw_syscall6(
+            $nr, $a0 as usize, $a1 as usize, $a2 as usize, $a3 as usize, $a4 as usize,
+            $a5 as usize,
+        )
+    };
+}
