@@ -15,10 +15,14 @@ fn generated_tables_are_fresh() {
 
 #[test]
 fn parses_bindgen_constants() {
-    let src = "pub const __NR_read: u32 = 0;\npub const __NR_openat: u32 = 257;\npub const X: u32 = 1;\n";
+    let src =
+        "pub const __NR_read: u32 = 0;\npub const __NR_openat: u32 = 257;\npub const X: u32 = 1;\n";
     assert_eq!(
         xtask::parse_consts(src, "__NR_"),
-        vec![("__NR_read".to_string(), 0), ("__NR_openat".to_string(), 257)]
+        vec![
+            ("__NR_read".to_string(), 0),
+            ("__NR_openat".to_string(), 257)
+        ]
     );
     let src = "pub const EPERM: u32 = 1;\npub const ENOENT: u32 = 2;\npub const __NR_x: u32 = 3;\n";
     assert_eq!(

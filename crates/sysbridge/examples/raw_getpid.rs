@@ -10,5 +10,8 @@ fn main() {
     let pid = unsafe { raw::raw_syscall0(Sysno::getpid) }.expect("getpid cannot fail");
     println!("getpid via raw_syscall0: {pid}");
     // The typed wrapper issues the same single instruction.
-    println!("getpid via process::getpid: {}", sysbridge::process::getpid());
+    println!(
+        "getpid via process::getpid: {}",
+        sysbridge::process::getpid()
+    );
 }

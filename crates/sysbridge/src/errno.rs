@@ -70,7 +70,10 @@ impl Errno {
     }
 
     fn entry(self) -> Option<(Option<&'static str>, &'static str)> {
-        usize::try_from(self.0).ok().and_then(|i| TABLE.get(i)).copied()
+        usize::try_from(self.0)
+            .ok()
+            .and_then(|i| TABLE.get(i))
+            .copied()
     }
 }
 
@@ -157,7 +160,10 @@ mod tests {
     fn unnamed_values() {
         assert_eq!(Errno::from_raw(41).name(), None);
         assert_eq!(Errno::from_raw(-3).name(), None);
-        assert_eq!(Errno::from_raw(-3).message().to_string(), "Unknown error -3");
+        assert_eq!(
+            Errno::from_raw(-3).message().to_string(),
+            "Unknown error -3"
+        );
         assert_eq!(format!("{:?}", Errno::from_raw(4096)), "Errno(4096)");
         assert_eq!(format!("{:?}", Errno::EINTR), "Errno::EINTR");
         assert_eq!(Errno::from_raw(0).message().to_string(), "Success");

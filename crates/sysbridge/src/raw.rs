@@ -228,13 +228,90 @@ macro_rules! entries {
     };
 }
 
-entries!("0", syscall0, syscall0_readonly, raw_syscall0, raw_syscall0_readonly, syscall0, syscall0_readonly);
-entries!("1", syscall1, syscall1_readonly, raw_syscall1, raw_syscall1_readonly, syscall1, syscall1_readonly, a0);
-entries!("2", syscall2, syscall2_readonly, raw_syscall2, raw_syscall2_readonly, syscall2, syscall2_readonly, a0, a1);
-entries!("3", syscall3, syscall3_readonly, raw_syscall3, raw_syscall3_readonly, syscall3, syscall3_readonly, a0, a1, a2);
-entries!("4", syscall4, syscall4_readonly, raw_syscall4, raw_syscall4_readonly, syscall4, syscall4_readonly, a0, a1, a2, a3);
-entries!("5", syscall5, syscall5_readonly, raw_syscall5, raw_syscall5_readonly, syscall5, syscall5_readonly, a0, a1, a2, a3, a4);
-entries!("6", syscall6, syscall6_readonly, raw_syscall6, raw_syscall6_readonly, syscall6, syscall6_readonly, a0, a1, a2, a3, a4, a5);
+entries!(
+    "0",
+    syscall0,
+    syscall0_readonly,
+    raw_syscall0,
+    raw_syscall0_readonly,
+    syscall0,
+    syscall0_readonly
+);
+entries!(
+    "1",
+    syscall1,
+    syscall1_readonly,
+    raw_syscall1,
+    raw_syscall1_readonly,
+    syscall1,
+    syscall1_readonly,
+    a0
+);
+entries!(
+    "2",
+    syscall2,
+    syscall2_readonly,
+    raw_syscall2,
+    raw_syscall2_readonly,
+    syscall2,
+    syscall2_readonly,
+    a0,
+    a1
+);
+entries!(
+    "3",
+    syscall3,
+    syscall3_readonly,
+    raw_syscall3,
+    raw_syscall3_readonly,
+    syscall3,
+    syscall3_readonly,
+    a0,
+    a1,
+    a2
+);
+entries!(
+    "4",
+    syscall4,
+    syscall4_readonly,
+    raw_syscall4,
+    raw_syscall4_readonly,
+    syscall4,
+    syscall4_readonly,
+    a0,
+    a1,
+    a2,
+    a3
+);
+entries!(
+    "5",
+    syscall5,
+    syscall5_readonly,
+    raw_syscall5,
+    raw_syscall5_readonly,
+    syscall5,
+    syscall5_readonly,
+    a0,
+    a1,
+    a2,
+    a3,
+    a4
+);
+entries!(
+    "6",
+    syscall6,
+    syscall6_readonly,
+    raw_syscall6,
+    raw_syscall6_readonly,
+    syscall6,
+    syscall6_readonly,
+    a0,
+    a1,
+    a2,
+    a3,
+    a4,
+    a5
+);
 
 /// Issues any system call through the hooked entry ([`raw::syscall0`] … [`raw::syscall6`]),
 /// converting each argument with `as usize`; for calls no wrapper covers yet.
@@ -254,8 +331,12 @@ entries!("6", syscall6, syscall6_readonly, raw_syscall6, raw_syscall6_readonly, 
 /// ```
 #[macro_export]
 macro_rules! syscall {
-    ($nr:expr $(,)?) => { $crate::raw::syscall0($nr) };
-    ($nr:expr, $a0:expr $(,)?) => { $crate::raw::syscall1($nr, $a0 as usize) };
+    ($nr:expr $(,)?) => {
+        $crate::raw::syscall0($nr)
+    };
+    ($nr:expr, $a0:expr $(,)?) => {
+        $crate::raw::syscall1($nr, $a0 as usize)
+    };
     ($nr:expr, $a0:expr, $a1:expr $(,)?) => {
         $crate::raw::syscall2($nr, $a0 as usize, $a1 as usize)
     };
@@ -267,12 +348,22 @@ macro_rules! syscall {
     };
     ($nr:expr, $a0:expr, $a1:expr, $a2:expr, $a3:expr, $a4:expr $(,)?) => {
         $crate::raw::syscall5(
-            $nr, $a0 as usize, $a1 as usize, $a2 as usize, $a3 as usize, $a4 as usize,
+            $nr,
+            $a0 as usize,
+            $a1 as usize,
+            $a2 as usize,
+            $a3 as usize,
+            $a4 as usize,
         )
     };
     ($nr:expr, $a0:expr, $a1:expr, $a2:expr, $a3:expr, $a4:expr, $a5:expr $(,)?) => {
         $crate::raw::syscall6(
-            $nr, $a0 as usize, $a1 as usize, $a2 as usize, $a3 as usize, $a4 as usize,
+            $nr,
+            $a0 as usize,
+            $a1 as usize,
+            $a2 as usize,
+            $a3 as usize,
+            $a4 as usize,
             $a5 as usize,
         )
     };
@@ -289,8 +380,12 @@ macro_rules! syscall {
 /// ```
 #[macro_export]
 macro_rules! raw_syscall {
-    ($nr:expr $(,)?) => { $crate::raw::raw_syscall0($nr) };
-    ($nr:expr, $a0:expr $(,)?) => { $crate::raw::raw_syscall1($nr, $a0 as usize) };
+    ($nr:expr $(,)?) => {
+        $crate::raw::raw_syscall0($nr)
+    };
+    ($nr:expr, $a0:expr $(,)?) => {
+        $crate::raw::raw_syscall1($nr, $a0 as usize)
+    };
     ($nr:expr, $a0:expr, $a1:expr $(,)?) => {
         $crate::raw::raw_syscall2($nr, $a0 as usize, $a1 as usize)
     };
@@ -302,13 +397,45 @@ macro_rules! raw_syscall {
     };
     ($nr:expr, $a0:expr, $a1:expr, $a2:expr, $a3:expr, $a4:expr $(,)?) => {
         $crate::raw::raw_syscall5(
-            $nr, $a0 as usize, $a1 as usize, $a2 as usize, $a3 as usize, $a4 as usize,
+            $nr,
+            $a0 as usize,
+            $a1 as usize,
+            $a2 as usize,
+            $a3 as usize,
+            $a4 as usize,
         )
     };
     ($nr:expr, $a0:expr, $a1:expr, $a2:expr, $a3:expr, $a4:expr, $a5:expr $(,)?) => {
         $crate::raw::raw_syscall6(
-            $nr, $a0 as usize, $a1 as usize, $a2 as usize, $a3 as usize, $a4 as usize,
+            $nr,
+            $a0 as usize,
+            $a1 as usize,
+            $a2 as usize,
+            $a3 as usize,
+            $a4 as usize,
             $a5 as usize,
         )
     };
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn error_range_is_exactly_minus_4095_to_minus_1() {
+        let neg = |n: isize| n as usize;
+        assert_eq!(check(0), Ok(0));
+        assert_eq!(check(neg(-4096)), Ok(neg(-4096)));
+        assert_eq!(check(neg(-4095)), Err(Errno::from_raw(4095)));
+        assert_eq!(check(neg(-2)), Err(Errno::ENOENT));
+        assert_eq!(check(neg(-1)), Err(Errno::EPERM));
+        assert_eq!(check(isize::MAX as usize), Ok(isize::MAX as usize));
+    }
+
+    #[test]
+    fn pad_fills_unused_registers_with_zero() {
+        assert_eq!(pad([7, 8]), [7, 8, 0, 0, 0, 0]);
+        assert_eq!(pad([]), [0; 6]);
+    }
 }

@@ -23,12 +23,19 @@ fn header_defines(path: &str, prefix: &str) -> Option<Vec<(String, u32)>> {
 
 #[test]
 fn sysno_agrees_with_installed_unistd_64_h() {
-    let candidates = ["/usr/include/x86_64-linux-gnu/asm/unistd_64.h", "/usr/include/asm/unistd_64.h"];
+    let candidates = [
+        "/usr/include/x86_64-linux-gnu/asm/unistd_64.h",
+        "/usr/include/asm/unistd_64.h",
+    ];
     let Some(defines) = candidates.iter().find_map(|p| header_defines(p, "__NR_")) else {
         eprintln!("SKIPPED: no asm/unistd_64.h installed (apt-get install linux-libc-dev)");
         return;
     };
-    assert!(defines.len() > 300, "parsed only {} syscalls", defines.len());
+    assert!(
+        defines.len() > 300,
+        "parsed only {} syscalls",
+        defines.len()
+    );
     for (name, nr) in defines {
         let s = Sysno::from_name(&name).unwrap_or_else(|| panic!("{name} missing from Sysno"));
         assert_eq!(s.raw(), nr, "{name}");
@@ -38,7 +45,10 @@ fn sysno_agrees_with_installed_unistd_64_h() {
 #[test]
 fn errno_agrees_with_installed_errno_h() {
     let mut all = Vec::new();
-    for p in ["/usr/include/asm-generic/errno-base.h", "/usr/include/asm-generic/errno.h"] {
+    for p in [
+        "/usr/include/asm-generic/errno-base.h",
+        "/usr/include/asm-generic/errno.h",
+    ] {
         match header_defines(p, "") {
             Some(d) => all.extend(d),
             None => {
@@ -49,7 +59,11 @@ fn errno_agrees_with_installed_errno_h() {
     }
     assert!(all.len() > 120);
     for (name, nr) in all {
-        assert_eq!(Errno::from_name(&name).map(Errno::raw), Some(nr as i32), "{name}");
+        assert_eq!(
+            Errno::from_name(&name).map(Errno::raw),
+            Some(nr as i32),
+            "{name}"
+        );
     }
 }
 
@@ -57,22 +71,34 @@ fn errno_agrees_with_installed_errno_h() {
 fn glibc_strerror(n: i32) -> String {
     // SAFETY: strerror returns a pointer to a NUL-terminated string that stays valid
     // until the next strerror call on this thread; it is copied at once.
-    unsafe { CStr::from_ptr(libc::strerror(n)) }.to_string_lossy().into_owned()
+    unsafe { CStr::from_ptr(libc::strerror(n)) }
+        .to_string_lossy()
+        .into_owned()
 }
 
 #[test]
 fn messages_match_glibc_strerror() {
     for n in -10..=600 {
-        assert_eq!(Errno::from_raw(n).message().to_string(), glibc_strerror(n), "errno {n}");
+        assert_eq!(
+            Errno::from_raw(n).message().to_string(),
+            glibc_strerror(n),
+            "errno {n}"
+        );
     }
     for n in [i32::MIN, i32::MAX, 4095, 4096, 65536] {
-        assert_eq!(Errno::from_raw(n).message().to_string(), glibc_strerror(n), "errno {n}");
+        assert_eq!(
+            Errno::from_raw(n).message().to_string(),
+            glibc_strerror(n),
+            "errno {n}"
+        );
     }
 }
 
 #[test]
 fn every_value_1_to_133_is_named() {
-    let unnamed: Vec<i32> = (1..=133).filter(|&n| Errno::from_raw(n).name().is_none()).collect();
+    let unnamed: Vec<i32> = (1..=133)
+        .filter(|&n| Errno::from_raw(n).name().is_none())
+        .collect();
     // 41 and 58 are the two numbers the kernel leaves unused.
     assert_eq!(unnamed, [41, 58]);
     assert_eq!(Errno::all().count(), 131);
