@@ -1,1 +1,108 @@
-fn main() {}
+//! # `sysbridge`: the command line of the sysbridge library
+//!
+//! One subcommand per tool, one module per subcommand; each module parses its
+//! arguments and prints, and the library does the rest:
+//!
+//! - `sysbridge errno NAME|NUMBER...` (`-l`, `-s WORD...`): error names, numbers and
+//!   glibc's messages, in the format of moreutils' `errno`;
+//! - `sysbridge sysno NAME|NUMBER...` (`-l`, `-s WORD...`): x86_64 system-call
+//!   names and numbers.
+//!
+//! Errors are one line on stderr (`sysbridge: errno: no error named 'EFOO'`) and a
+//! non-zero exit status; usage errors are clap's, with status 2. Output that nobody
+//! reads any more (a closed pipe) ends the command quietly with status 0.
+
+mod errno;
+mod lookup;
+mod sysno;
+
+use std::io::{self, Write};
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use sysbridge::Errno;
+
+use crate::lookup::Outcome;
+
+/// The command line: `sysbridge SUBCOMMAND ...`.
+#[derive(Debug, Parser)]
+#[command(
+    name = "sysbridge",
+    version,
+    about = "Linux system calls made visible: error and system-call numbers, and more to come",
+    after_help = "Run `sysbridge help SUBCOMMAND` or `sysbridge SUBCOMMAND --help` for details."
+)]
+struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    command: Command,
+}
+
+/// The subcommands, one module each.
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Look up error numbers: ENOENT <-> 2 <-> "No such file or directory"
+    Errno(lookup::Args<errno::Errors>),
+    /// Look up x86_64 system-call numbers: openat <-> 257
+    Sysno(lookup::Args<sysno::SystemCalls>),
+}
+
+impl Command {
+    /// The subcommand's name, for error messages.
+    fn name(&self) -> &'static str {
+        match self {
+            Command::Errno(_) => "errno",
+            Command::Sysno(_) => "sysno",
+        }
+    }
+
+    /// Runs the subcommand: output to `out`, one line per problem to `diagnostics`.
+    fn run(&self, out: &mut dyn Write, diagnostics: &mut dyn Write) -> io::Result<Outcome> {
+        match self {
+            Command::Errno(args) => lookup::run(args, out, diagnostics),
+            Command::Sysno(args) => lookup::run(args, out, diagnostics),
+        }
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let mut out = io::stdout().lock();
+    let mut diagnostics = io::stderr().lock();
+    let written = cli
+        .command
+        .run(&mut out, &mut diagnostics)
+        .and_then(|outcome| out.flush().map(|()| outcome));
+    match written {
+        Ok(Outcome::Found) => ExitCode::SUCCESS,
+        Ok(Outcome::NotFound) => ExitCode::FAILURE,
+        // The reader has gone (`| head -1`): what it wanted it has, so this is no error.
+        Err(err) if err.kind() == io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
+        Err(err) => {
+            let reason = match Errno::from_io_error(&err) {
+                Some(errno) => errno.to_string(),
+                None => err.to_string(),
+            };
+            let _ = writeln!(
+                diagnostics,
+                "sysbridge: {}: write to stdout: {reason}",
+                cli.command.name()
+            );
+            ExitCode::FAILURE
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    use super::Cli;
+
+    /// clap's own consistency checks: the ids that `conflicts_with` and
+    /// `required_unless_present_any` name exist, no two options share a letter, …
+    #[test]
+    fn the_command_line_is_consistent() {
+        Cli::command().debug_assert();
+    }
+}
