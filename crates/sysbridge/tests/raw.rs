@@ -23,10 +23,8 @@ fn getpid_through_both_entries() {
 #[test]
 fn errors_come_back_as_errno() {
     // SAFETY: close of a descriptor that cannot exist.
-    assert_eq!(
-        unsafe { raw::raw_syscall1(Sysno::close, 0x7fff_fff0) },
-        Err(Errno::EBADF)
-    );
+    let closed = unsafe { raw::raw_syscall1(Sysno::close, 0x7fff_fff0) };
+    assert_eq!(closed, Err(Errno::EBADF));
     // The kernel validates pointers: a read into an unmapped address is EFAULT, not a crash.
     let f = File::open("/dev/zero").unwrap();
     // SAFETY: address 8 is never mapped (mmap_min_addr), so the kernel refuses it.
