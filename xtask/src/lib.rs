@@ -304,6 +304,21 @@ fn render_errno(src: &HeaderSource, errnos: &[(String, u32)]) -> String {
             .1;
         by_name.push((alias.clone(), nr));
     }
+    // The headers' order is the file's (errnos), then glibc's own aliases.
+    let mut in_order: Vec<(String, u32)> = errnos.to_vec();
+    in_order.extend_from_slice(&by_name[by_name.len() - GLIBC_ONLY_ALIASES.len()..]);
+    o.push_str("/// Every name, aliases included, in the kernel headers' order (glibc's own\n");
+    o.push_str("/// aliases last), with its value.\n");
+    writeln!(
+        o,
+        "pub(crate) const IN_HEADER_ORDER: [(&str, i32); {}] = [",
+        in_order.len()
+    )
+    .unwrap();
+    for (name, nr) in &in_order {
+        writeln!(o, "    (\"{name}\", {nr}),").unwrap();
+    }
+    o.push_str("];\n\n");
     by_name.sort();
     writeln!(
         o,

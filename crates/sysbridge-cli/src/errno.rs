@@ -41,9 +41,10 @@ strerror text, in English. Names match in any letter case and include the aliase
 EWOULDBLOCK, EDEADLOCK and ENOTSUP, printed under the name given. Numbers are decimal or
 0x-prefixed hexadecimal.
 
+--list shows every name, aliases included, in the order of the kernel's errno.h (glibc's
+own alias ENOTSUP last), exactly as moreutils lists them.
+
 Differences from moreutils' errno:
-  - --list shows each number once, under its kernel name (EAGAIN, not EWOULDBLOCK too);
-    the three aliases are found by name.
   - A number with no name (0, 41, 600) is reported on stderr; moreutils is silent.
   - 2abc is not read as 2 but reported; hexadecimal 0x2 is read.
   - A search that matches nothing exits with 1 (moreutils: 0); it needs a WORD.
@@ -64,7 +65,10 @@ Differences from moreutils' errno:
     }
 
     fn all() -> impl Iterator<Item = Named> {
-        Errno::all().filter_map(Named::canonical)
+        Errno::names().map(|(name, errno)| Named {
+            name: Cow::Borrowed(name),
+            errno,
+        })
     }
 
     fn searched(entry: &Named) -> String {

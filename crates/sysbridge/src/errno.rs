@@ -3,7 +3,7 @@
 use core::fmt;
 use std::io;
 
-use crate::errno_generated::{BY_NAME, MAX, TABLE};
+use crate::errno_generated::{BY_NAME, IN_HEADER_ORDER, MAX, TABLE};
 
 /// A Linux error number, as the kernel returns it (negated) from a failed system call.
 ///
@@ -62,6 +62,22 @@ impl Errno {
     /// Every number the kernel names, in increasing order.
     pub fn all() -> impl Iterator<Item = Errno> {
         (1..=MAX).map(Errno).filter(|e| e.name().is_some())
+    }
+
+    /// Every name the kernel's headers define, aliases included (`EWOULDBLOCK` beside
+    /// `EAGAIN`), in the headers' order, with glibc's own alias `ENOTSUP` last: the
+    /// order in which moreutils' `errno -l` lists them.
+    ///
+    /// ```
+    /// use sysbridge::Errno;
+    /// let names: Vec<_> = Errno::names().collect();
+    /// assert_eq!(names[0], ("EPERM", Errno::EPERM));
+    /// assert!(names.contains(&("EWOULDBLOCK", Errno::EAGAIN)));
+    /// ```
+    pub fn names() -> impl ExactSizeIterator<Item = (&'static str, Errno)> {
+        IN_HEADER_ORDER
+            .iter()
+            .map(|&(name, raw)| (name, Errno(raw)))
     }
 
     /// The error number carried by `err`, if it came from the operating system.
