@@ -1,4 +1,8 @@
-//! Process identity: `getpid(2)`, `getppid(2)`, `gettid(2)`.
+//! Process identity: `getpid(2)`, `getppid(2)`, `gettid(2)`, `getuid(2)`,
+//! `geteuid(2)`, `getgid(2)`, `getegid(2)`.
+//!
+//! None of these can fail, touch memory or block: all go through the raw entries,
+//! which never run hooks.
 
 use crate::{Sysno, raw};
 
@@ -38,4 +42,118 @@ pub fn getpid() -> Pid {
     let pid = unsafe { raw::raw_syscall0_readonly(Sysno::getpid) };
     // getpid has no error return; `unwrap_or` keeps the code branch-free of panics.
     Pid(pid.unwrap_or(0) as i32)
+}
+
+/// Issues a call that takes no arguments and returns an id, with no error return.
+///
+/// # Safety
+/// `nr` must be such a call: no arguments, no memory read or written, no failure.
+#[inline(always)]
+unsafe fn id_query(nr: Sysno) -> usize {
+    // SAFETY: forwarded from this function's contract.
+    let id = unsafe { raw::raw_syscall0_readonly(nr) };
+    // No error return; `unwrap_or` keeps the code free of panics, as in `getpid`.
+    id.unwrap_or(0)
+}
+
+/// The parent's process id (that of the process that made this one, or of the reaper
+/// that adopted it). Issues `getppid(2)`, which cannot fail; non-blocking (no hooks).
+///
+/// ```
+/// assert!(sysbridge::process::getppid().as_raw() >= 0);
+/// ```
+#[inline]
+pub fn getppid() -> Pid {
+    // SAFETY: getppid takes no arguments, touches no memory and always succeeds.
+    Pid(unsafe { id_query(Sysno::getppid) } as i32)
+}
+
+/// The calling thread's id (equal to [`getpid`] on the main thread). Issues
+/// `gettid(2)`, which cannot fail; non-blocking (no hooks).
+///
+/// ```
+/// use sysbridge::process::{getpid, gettid};
+/// let tid = std::thread::spawn(gettid).join().unwrap();
+/// assert_ne!(tid, getpid());
+/// ```
+#[inline]
+pub fn gettid() -> Pid {
+    // SAFETY: gettid takes no arguments, touches no memory and always succeeds.
+    Pid(unsafe { id_query(Sysno::gettid) } as i32)
+}
+
+/// Defines a 32-bit user or group id type.
+macro_rules! id_type {
+    ($(#[$doc:meta])* $name:ident) => {
+        $(#[$doc])*
+        #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Debug)]
+        #[repr(transparent)]
+        pub struct $name(u32);
+
+        impl $name {
+            /// The id `raw`, as the kernel numbers it.
+            #[inline]
+            pub const fn from_raw(raw: u32) -> $name {
+                $name(raw)
+            }
+
+            /// The id as the kernel numbers it.
+            #[inline]
+            pub const fn as_raw(self) -> u32 {
+                self.0
+            }
+        }
+
+        impl core::fmt::Display for $name {
+            fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+                self.0.fmt(f)
+            }
+        }
+    };
+}
+
+id_type! {
+    /// A user id (`uid_t`): 0 is root.
+    Uid
+}
+
+id_type! {
+    /// A group id (`gid_t`).
+    Gid
+}
+
+/// The real user id: who started the process. Issues `getuid(2)`, which cannot fail;
+/// non-blocking (no hooks).
+///
+/// ```
+/// let uid = sysbridge::process::getuid();
+/// assert_eq!(uid.to_string(), uid.as_raw().to_string());
+/// ```
+#[inline]
+pub fn getuid() -> Uid {
+    // SAFETY: getuid takes no arguments, touches no memory and always succeeds.
+    Uid(unsafe { id_query(Sysno::getuid) } as u32)
+}
+
+/// The effective user id: whose permissions the process has. Issues `geteuid(2)`,
+/// which cannot fail; non-blocking (no hooks).
+#[inline]
+pub fn geteuid() -> Uid {
+    // SAFETY: geteuid takes no arguments, touches no memory and always succeeds.
+    Uid(unsafe { id_query(Sysno::geteuid) } as u32)
+}
+
+/// The real group id. Issues `getgid(2)`, which cannot fail; non-blocking (no hooks).
+#[inline]
+pub fn getgid() -> Gid {
+    // SAFETY: getgid takes no arguments, touches no memory and always succeeds.
+    Gid(unsafe { id_query(Sysno::getgid) } as u32)
+}
+
+/// The effective group id. Issues `getegid(2)`, which cannot fail; non-blocking (no
+/// hooks).
+#[inline]
+pub fn getegid() -> Gid {
+    // SAFETY: getegid takes no arguments, touches no memory and always succeeds.
+    Gid(unsafe { id_query(Sysno::getegid) } as u32)
 }
