@@ -174,11 +174,25 @@ fn getpid_group<'a>() -> Group<'a> {
     }
 }
 
+/// `n` one-byte reads or writes through our wrappers.
+fn ours(fd: BorrowedFd<'_>, write: bool, n: u32) {
+    let mut byte = [0u8; 1];
+    for _ in 0..n {
+        let fd = black_box(fd);
+        let r = if write {
+            sysbridge::io::write(fd, black_box(&byte))
+        } else {
+            sysbridge::io::read(fd, black_box(&mut byte))
+        };
+        black_box(r).ok();
+    }
+}
+
 /// read of 1 byte from /dev/zero, or write of 1 byte to /dev/null, by every route.
 fn io_group<'a>(name: &'static str, fd: BorrowedFd<'a>, write: bool) -> Group<'a> {
     let nr = if write { Sysno::write } else { Sysno::read };
     let raw = fd.as_raw_fd();
-    let mut routes = vec![
+    let routes = vec![
         route("inline asm", move |n| {
             let mut byte = [0u8; 1];
             for _ in 0..n {
@@ -193,32 +207,10 @@ fn io_group<'a>(name: &'static str, fd: BorrowedFd<'a>, write: bool) -> Group<'a
             } else {
                 "sysbridge::io::read"
             },
-            move |n| {
-                let mut byte = [0u8; 1];
-                for _ in 0..n {
-                    let fd = black_box(fd);
-                    let r = if write {
-                        sysbridge::io::write(fd, black_box(&byte))
-                    } else {
-                        sysbridge::io::read(fd, black_box(&mut byte))
-                    };
-                    black_box(r).ok();
-                }
-            },
+            move |n| ours(fd, write, n),
         ),
         route("  ... with no-op hooks", move |n| {
-            let mut byte = [0u8; 1];
-            with_noop_hooks(|| {
-                for _ in 0..n {
-                    let fd = black_box(fd);
-                    let r = if write {
-                        sysbridge::io::write(fd, black_box(&byte))
-                    } else {
-                        sysbridge::io::read(fd, black_box(&mut byte))
-                    };
-                    black_box(r).ok();
-                }
-            });
+            with_noop_hooks(|| ours(fd, write, n))
         }),
         route(if write { "libc::write" } else { "libc::read" }, move |n| {
             let mut byte = [0u8; 1];
@@ -255,7 +247,6 @@ fn io_group<'a>(name: &'static str, fd: BorrowedFd<'a>, write: bool) -> Group<'a
             },
         ),
     ];
-    routes.shrink_to_fit();
     Group {
         name,
         batch: 20_000,

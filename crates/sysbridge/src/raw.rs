@@ -154,22 +154,25 @@ fn check(ret: usize) -> Result<usize, Errno> {
     }
 }
 
-/// Defines, for one arity, the public hooked and raw entries and the crate's
-/// `readonly` counterparts of both.
-macro_rules! entries {
-    ($n:literal, $hooked:ident, $hooked_ro:ident, $raw:ident, $raw_ro:ident,
-     $arch:ident, $arch_ro:ident $(, $a:ident)*) => {
-        #[doc = concat!("Issues system call `nr` with ", $n, " argument(s), running the \
-            registered [`Hooks`] around it (Go's `Syscall`).\n\n\
-            Use it for calls that may block. Returns the kernel's return value, or the \
-            error number when it is in `-4095..=-1`.\n\n\
-            # Safety\n\
-            The call must be safe to make with these arguments: pointers valid for \
-            what the kernel reads or writes through them, descriptors that the caller \
-            may use or close as the call does, no memory unmapped or altered under \
-            live Rust references.")]
+/// Defines a raw entry: the `arch` function of the same arity, and the error check.
+macro_rules! raw_fn {
+    ($(#[$attr:meta])* $vis:vis $name:ident => $arch:ident $(, $a:ident)*) => {
+        $(#[$attr])*
         #[inline(always)]
-        pub unsafe fn $hooked(nr: Sysno $(, $a: usize)*) -> Result<usize, Errno> {
+        $vis unsafe fn $name(nr: Sysno $(, $a: usize)*) -> Result<usize, Errno> {
+            // SAFETY: forwarded from this function's contract.
+            check(unsafe { arch::$arch(nr.raw() as usize $(, $a)*) })
+        }
+    };
+}
+
+/// Defines a hooked entry: one load and one branch in front of the raw entry `$raw`,
+/// and the outlined [`with_hooks`] when hooks are registered.
+macro_rules! hooked_fn {
+    ($(#[$attr:meta])* $vis:vis $name:ident => $raw:ident $(, $a:ident)*) => {
+        $(#[$attr])*
+        #[inline(always)]
+        $vis unsafe fn $name(nr: Sysno $(, $a: usize)*) -> Result<usize, Errno> {
             let hooks = HOOKS.load(Ordering::Acquire);
             if hooks.is_null() {
                 // SAFETY: forwarded from this function's contract.
@@ -182,136 +185,108 @@ macro_rules! entries {
                 unsafe { with_hooks(hooks, nr, pad([$($a),*])) }
             }
         }
+    };
+}
 
-        /// The hooked entry for a call that never writes this process's memory.
-        ///
-        /// # Safety
-        /// As for the non-`readonly` entry, and the kernel must write no user memory.
-        #[inline(always)]
-        #[allow(dead_code, reason = "one of the 28 entries; not every arity is used")]
-        pub(crate) unsafe fn $hooked_ro(nr: Sysno $(, $a: usize)*) -> Result<usize, Errno> {
-            let hooks = HOOKS.load(Ordering::Acquire);
-            if hooks.is_null() {
-                // SAFETY: forwarded from this function's contract.
-                unsafe { $raw_ro(nr $(, $a)*) }
-            } else {
-                // SAFETY: every non-null value stored in HOOKS came from a
-                // `&'static Hooks`.
-                let hooks = unsafe { &*hooks };
-                // SAFETY: forwarded from this function's contract.
-                unsafe { with_hooks(hooks, nr, pad([$($a),*])) }
-            }
+/// Defines, for one arity, the public hooked and raw entries and the crate's
+/// `readonly` counterparts of both. The `arch` functions carry the hooked names.
+macro_rules! entries {
+    ($n:literal: $hooked:ident, $hooked_ro:ident, $raw:ident, $raw_ro:ident; $($a:ident),*) => {
+        hooked_fn! {
+            #[doc = concat!("Issues system call `nr` with ", $n, " argument(s), running \
+                the registered [`Hooks`] around it (Go's `Syscall`).\n\n\
+                Use it for calls that may block. Returns the kernel's return value, or \
+                the error number when it is in `-4095..=-1`.\n\n\
+                # Safety\n\
+                The call must be safe to make with these arguments: pointers valid for \
+                what the kernel reads or writes through them, descriptors that the \
+                caller may use or close as the call does, no memory unmapped or altered \
+                under live Rust references.")]
+            pub $hooked => $raw $(, $a)*
         }
-
-        #[doc = concat!("Issues system call `nr` with ", $n, " argument(s) and never \
-            runs hooks (Go's `RawSyscall`).\n\n\
-            Use it where a hook must not run: between `fork` and `exec`, in a signal \
-            handler, inside a hook, or for calls that never block.\n\n\
-            # Safety\n\
-            As for the hooked entry of the same arity.")]
-        #[inline(always)]
-        pub unsafe fn $raw(nr: Sysno $(, $a: usize)*) -> Result<usize, Errno> {
-            // SAFETY: forwarded from this function's contract.
-            check(unsafe { arch::$arch(nr.raw() as usize $(, $a)*) })
+        hooked_fn! {
+            /// The hooked entry for a call that never writes this process's memory.
+            ///
+            /// # Safety
+            /// As for the non-`readonly` entry, and the kernel must write no user memory.
+            #[allow(dead_code, reason = "one of the 28 entries; not every arity is used")]
+            pub(crate) $hooked_ro => $raw_ro $(, $a)*
         }
-
-        /// The raw entry for a call that never writes this process's memory.
-        ///
-        /// # Safety
-        /// As for the non-`readonly` entry, and the kernel must write no user memory.
-        #[inline(always)]
-        #[allow(dead_code, reason = "one of the 28 entries; not every arity is used")]
-        pub(crate) unsafe fn $raw_ro(nr: Sysno $(, $a: usize)*) -> Result<usize, Errno> {
-            // SAFETY: forwarded from this function's contract.
-            check(unsafe { arch::$arch_ro(nr.raw() as usize $(, $a)*) })
+        raw_fn! {
+            #[doc = concat!("Issues system call `nr` with ", $n, " argument(s) and never \
+                runs hooks (Go's `RawSyscall`).\n\n\
+                Use it where a hook must not run: between `fork` and `exec`, in a signal \
+                handler, inside a hook, or for calls that never block.\n\n\
+                # Safety\n\
+                As for the hooked entry of the same arity.")]
+            pub $raw => $hooked $(, $a)*
+        }
+        raw_fn! {
+            /// The raw entry for a call that never writes this process's memory.
+            ///
+            /// # Safety
+            /// As for the non-`readonly` entry, and the kernel must write no user memory.
+            #[allow(dead_code, reason = "one of the 28 entries; not every arity is used")]
+            pub(crate) $raw_ro => $hooked_ro $(, $a)*
         }
     };
 }
 
-entries!(
-    "0",
-    syscall0,
-    syscall0_readonly,
-    raw_syscall0,
-    raw_syscall0_readonly,
-    syscall0,
-    syscall0_readonly
-);
-entries!(
-    "1",
-    syscall1,
-    syscall1_readonly,
-    raw_syscall1,
-    raw_syscall1_readonly,
-    syscall1,
-    syscall1_readonly,
-    a0
-);
-entries!(
-    "2",
-    syscall2,
-    syscall2_readonly,
-    raw_syscall2,
-    raw_syscall2_readonly,
-    syscall2,
-    syscall2_readonly,
-    a0,
-    a1
-);
-entries!(
-    "3",
-    syscall3,
-    syscall3_readonly,
-    raw_syscall3,
-    raw_syscall3_readonly,
-    syscall3,
-    syscall3_readonly,
-    a0,
-    a1,
-    a2
-);
-entries!(
-    "4",
-    syscall4,
-    syscall4_readonly,
-    raw_syscall4,
-    raw_syscall4_readonly,
-    syscall4,
-    syscall4_readonly,
-    a0,
-    a1,
-    a2,
-    a3
-);
-entries!(
-    "5",
-    syscall5,
-    syscall5_readonly,
-    raw_syscall5,
-    raw_syscall5_readonly,
-    syscall5,
-    syscall5_readonly,
-    a0,
-    a1,
-    a2,
-    a3,
-    a4
-);
-entries!(
-    "6",
-    syscall6,
-    syscall6_readonly,
-    raw_syscall6,
-    raw_syscall6_readonly,
-    syscall6,
-    syscall6_readonly,
-    a0,
-    a1,
-    a2,
-    a3,
-    a4,
-    a5
-);
+entries! { "0": syscall0, syscall0_readonly, raw_syscall0, raw_syscall0_readonly; }
+entries! { "1": syscall1, syscall1_readonly, raw_syscall1, raw_syscall1_readonly; a0 }
+entries! { "2": syscall2, syscall2_readonly, raw_syscall2, raw_syscall2_readonly; a0, a1 }
+entries! { "3": syscall3, syscall3_readonly, raw_syscall3, raw_syscall3_readonly; a0, a1, a2 }
+entries! { "4": syscall4, syscall4_readonly, raw_syscall4, raw_syscall4_readonly; a0, a1, a2, a3 }
+entries! { "5": syscall5, syscall5_readonly, raw_syscall5, raw_syscall5_readonly; a0, a1, a2, a3, a4 }
+entries! { "6": syscall6, syscall6_readonly, raw_syscall6, raw_syscall6_readonly; a0, a1, a2, a3, a4, a5 }
+
+/// Calls the entry of the right arity among seven, converting each argument with
+/// `as usize`. The shared body of [`syscall!`](crate::syscall) and
+/// [`raw_syscall!`](crate::raw_syscall); not for direct use.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __syscall_by_arity {
+    ([$e0:path, $($e:path),*] $nr:expr $(,)?) => {
+        $e0($nr)
+    };
+    ([$e0:path, $e1:path, $($e:path),*] $nr:expr, $a0:expr $(,)?) => {
+        $e1($nr, $a0 as usize)
+    };
+    ([$e0:path, $e1:path, $e2:path, $($e:path),*] $nr:expr, $a0:expr, $a1:expr $(,)?) => {
+        $e2($nr, $a0 as usize, $a1 as usize)
+    };
+    ([$e0:path, $e1:path, $e2:path, $e3:path, $($e:path),*]
+     $nr:expr, $a0:expr, $a1:expr, $a2:expr $(,)?) => {
+        $e3($nr, $a0 as usize, $a1 as usize, $a2 as usize)
+    };
+    ([$e0:path, $e1:path, $e2:path, $e3:path, $e4:path, $($e:path),*]
+     $nr:expr, $a0:expr, $a1:expr, $a2:expr, $a3:expr $(,)?) => {
+        $e4($nr, $a0 as usize, $a1 as usize, $a2 as usize, $a3 as usize)
+    };
+    ([$e0:path, $e1:path, $e2:path, $e3:path, $e4:path, $e5:path, $e6:path]
+     $nr:expr, $a0:expr, $a1:expr, $a2:expr, $a3:expr, $a4:expr $(,)?) => {
+        $e5(
+            $nr,
+            $a0 as usize,
+            $a1 as usize,
+            $a2 as usize,
+            $a3 as usize,
+            $a4 as usize,
+        )
+    };
+    ([$e0:path, $e1:path, $e2:path, $e3:path, $e4:path, $e5:path, $e6:path]
+     $nr:expr, $a0:expr, $a1:expr, $a2:expr, $a3:expr, $a4:expr, $a5:expr $(,)?) => {
+        $e6(
+            $nr,
+            $a0 as usize,
+            $a1 as usize,
+            $a2 as usize,
+            $a3 as usize,
+            $a4 as usize,
+            $a5 as usize,
+        )
+    };
+}
 
 /// Issues any system call through the hooked entry ([`raw::syscall0`] … [`raw::syscall6`]),
 /// converting each argument with `as usize`; for calls no wrapper covers yet.
@@ -331,40 +306,14 @@ entries!(
 /// ```
 #[macro_export]
 macro_rules! syscall {
-    ($nr:expr $(,)?) => {
-        $crate::raw::syscall0($nr)
-    };
-    ($nr:expr, $a0:expr $(,)?) => {
-        $crate::raw::syscall1($nr, $a0 as usize)
-    };
-    ($nr:expr, $a0:expr, $a1:expr $(,)?) => {
-        $crate::raw::syscall2($nr, $a0 as usize, $a1 as usize)
-    };
-    ($nr:expr, $a0:expr, $a1:expr, $a2:expr $(,)?) => {
-        $crate::raw::syscall3($nr, $a0 as usize, $a1 as usize, $a2 as usize)
-    };
-    ($nr:expr, $a0:expr, $a1:expr, $a2:expr, $a3:expr $(,)?) => {
-        $crate::raw::syscall4($nr, $a0 as usize, $a1 as usize, $a2 as usize, $a3 as usize)
-    };
-    ($nr:expr, $a0:expr, $a1:expr, $a2:expr, $a3:expr, $a4:expr $(,)?) => {
-        $crate::raw::syscall5(
-            $nr,
-            $a0 as usize,
-            $a1 as usize,
-            $a2 as usize,
-            $a3 as usize,
-            $a4 as usize,
-        )
-    };
-    ($nr:expr, $a0:expr, $a1:expr, $a2:expr, $a3:expr, $a4:expr, $a5:expr $(,)?) => {
-        $crate::raw::syscall6(
-            $nr,
-            $a0 as usize,
-            $a1 as usize,
-            $a2 as usize,
-            $a3 as usize,
-            $a4 as usize,
-            $a5 as usize,
+    ($($call:tt)*) => {
+        $crate::__syscall_by_arity!(
+            [
+                $crate::raw::syscall0, $crate::raw::syscall1, $crate::raw::syscall2,
+                $crate::raw::syscall3, $crate::raw::syscall4, $crate::raw::syscall5,
+                $crate::raw::syscall6
+            ]
+            $($call)*
         )
     };
 }
@@ -380,40 +329,14 @@ macro_rules! syscall {
 /// ```
 #[macro_export]
 macro_rules! raw_syscall {
-    ($nr:expr $(,)?) => {
-        $crate::raw::raw_syscall0($nr)
-    };
-    ($nr:expr, $a0:expr $(,)?) => {
-        $crate::raw::raw_syscall1($nr, $a0 as usize)
-    };
-    ($nr:expr, $a0:expr, $a1:expr $(,)?) => {
-        $crate::raw::raw_syscall2($nr, $a0 as usize, $a1 as usize)
-    };
-    ($nr:expr, $a0:expr, $a1:expr, $a2:expr $(,)?) => {
-        $crate::raw::raw_syscall3($nr, $a0 as usize, $a1 as usize, $a2 as usize)
-    };
-    ($nr:expr, $a0:expr, $a1:expr, $a2:expr, $a3:expr $(,)?) => {
-        $crate::raw::raw_syscall4($nr, $a0 as usize, $a1 as usize, $a2 as usize, $a3 as usize)
-    };
-    ($nr:expr, $a0:expr, $a1:expr, $a2:expr, $a3:expr, $a4:expr $(,)?) => {
-        $crate::raw::raw_syscall5(
-            $nr,
-            $a0 as usize,
-            $a1 as usize,
-            $a2 as usize,
-            $a3 as usize,
-            $a4 as usize,
-        )
-    };
-    ($nr:expr, $a0:expr, $a1:expr, $a2:expr, $a3:expr, $a4:expr, $a5:expr $(,)?) => {
-        $crate::raw::raw_syscall6(
-            $nr,
-            $a0 as usize,
-            $a1 as usize,
-            $a2 as usize,
-            $a3 as usize,
-            $a4 as usize,
-            $a5 as usize,
+    ($($call:tt)*) => {
+        $crate::__syscall_by_arity!(
+            [
+                $crate::raw::raw_syscall0, $crate::raw::raw_syscall1, $crate::raw::raw_syscall2,
+                $crate::raw::raw_syscall3, $crate::raw::raw_syscall4, $crate::raw::raw_syscall5,
+                $crate::raw::raw_syscall6
+            ]
+            $($call)*
         )
     };
 }

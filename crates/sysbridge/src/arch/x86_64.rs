@@ -16,16 +16,11 @@
 
 use core::arch::asm;
 
-/// Defines `syscallN` and `syscallN_readonly` for one arity, given the argument
-/// registers in ABI order.
-macro_rules! syscall_entry {
-    ($name:ident, $readonly:ident $(, $arg:ident => $reg:tt)*) => {
-        /// Issues `syscall`; the kernel may write memory the arguments point to.
-        ///
-        /// # Safety
-        /// `nr` and the arguments must form a call whose effects the caller has made
-        /// safe: pointers valid for what the kernel reads and writes, descriptors owned
-        /// or borrowed as the call requires.
+/// Defines one entry: the `syscall` instruction with `$arg`s in `$reg`s and the given
+/// `asm!` options.
+macro_rules! syscall_fn {
+    ($(#[$doc:meta])* $name:ident, [$($opt:ident),*] $(, $arg:ident => $reg:tt)*) => {
+        $(#[$doc])*
         #[inline(always)]
         pub(crate) unsafe fn $name(nr: usize $(, $arg: usize)*) -> usize {
             let ret: usize;
@@ -38,33 +33,35 @@ macro_rules! syscall_entry {
                     $(in($reg) $arg,)*
                     lateout("rcx") _,
                     lateout("r11") _,
-                    options(nostack, preserves_flags),
+                    options($($opt),*),
                 );
             }
             ret
         }
+    };
+}
 
-        /// Issues `syscall` for a call that never writes user memory.
-        ///
-        /// # Safety
-        /// As for the non-`readonly` variant, and the call must not write to any memory
-        /// of this process (the compiler is told so and may cache values across it).
-        #[inline(always)]
-        pub(crate) unsafe fn $readonly(nr: usize $(, $arg: usize)*) -> usize {
-            let ret: usize;
-            // SAFETY: as above; the caller guarantees the kernel writes no user memory,
-            // which is what `readonly` promises the compiler.
-            unsafe {
-                asm!(
-                    "syscall",
-                    inlateout("rax") nr => ret,
-                    $(in($reg) $arg,)*
-                    lateout("rcx") _,
-                    lateout("r11") _,
-                    options(nostack, preserves_flags, readonly),
-                );
-            }
-            ret
+/// Defines `syscallN` and `syscallN_readonly` for one arity, given the argument
+/// registers in ABI order.
+macro_rules! syscall_entry {
+    ($name:ident, $readonly:ident $(, $arg:ident => $reg:tt)*) => {
+        syscall_fn! {
+            /// Issues `syscall`; the kernel may write memory the arguments point to.
+            ///
+            /// # Safety
+            /// `nr` and the arguments must form a call whose effects the caller has
+            /// made safe: pointers valid for what the kernel reads and writes,
+            /// descriptors owned or borrowed as the call requires.
+            $name, [nostack, preserves_flags] $(, $arg => $reg)*
+        }
+        syscall_fn! {
+            /// Issues `syscall` for a call that never writes user memory.
+            ///
+            /// # Safety
+            /// As for the non-`readonly` variant, and the call must not write to any
+            /// memory of this process (the compiler is told so and may cache values
+            /// across it).
+            $readonly, [nostack, preserves_flags, readonly] $(, $arg => $reg)*
         }
     };
 }
