@@ -2,7 +2,7 @@
 //! `pwrite(2)`, `readv(2)`, `writev(2)`, `lseek(2)`.
 //!
 //! All of these may block, so all go through the hooked entries
-//! ([`raw::syscall3`](crate::raw::syscall3) and kin). None retries on `EINTR`: a
+//! ([`raw::syscall3`] and kin). None retries on `EINTR`: a
 //! signal interrupts the call and the caller decides.
 
 use std::io::{IoSlice, IoSliceMut};

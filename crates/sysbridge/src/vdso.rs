@@ -54,10 +54,10 @@ use linux_raw_sys::general::{
 };
 use linux_raw_sys::prctl::PR_GET_AUXV;
 
-use crate::{Errno, Sysno, args, raw};
+use crate::{Errno, Sysno, arch, args, raw};
 
 /// The version every x86_64 vDSO function is defined at.
-const VERSION: &[u8] = b"LINUX_2.6";
+const VERSION: &[u8] = arch::vdso::VERSION;
 
 /// The smallest page size: `AT_SYSINFO_EHDR` starts a mapping at least this long.
 const MIN_PAGE: usize = 4096;
@@ -440,7 +440,7 @@ fn c_result(result: Result<usize, Errno>) -> isize {
 macro_rules! slots {
     ($(
         $(#[$doc:meta])*
-        $name:ident($($arg:ident: $ty:ty),*) -> $ret:ty = $symbol:literal, else $fallback:block
+        $name:ident($($arg:ident: $ty:ty),*) -> $ret:ty = $symbol:expr, else $fallback:block
     )*) => {
         $(
             $(#[$doc])*
@@ -502,7 +502,7 @@ slots! {
     /// Reads clock `id` into `*ts`; returns 0 or `-errno`. `__vdso_clock_gettime`, else
     /// `clock_gettime(2)`.
     clock_gettime(id: i32, ts: *mut __kernel_timespec) -> i32
-        = b"__vdso_clock_gettime", else {
+        = arch::vdso::CLOCK_GETTIME, else {
         // SAFETY: the caller's contract makes `ts` valid for writes.
         let result = unsafe {
             raw::raw_syscall2(Sysno::clock_gettime, id as usize, args::mut_ptr(ts))
@@ -513,7 +513,7 @@ slots! {
     /// Reads the resolution of clock `id` into `*ts`; returns 0 or `-errno`.
     /// `__vdso_clock_getres`, else `clock_getres(2)`.
     clock_getres(id: i32, ts: *mut __kernel_timespec) -> i32
-        = b"__vdso_clock_getres", else {
+        = arch::vdso::CLOCK_GETRES, else {
         // SAFETY: the caller's contract makes `ts` valid for writes (or null).
         let result = unsafe {
             raw::raw_syscall2(Sysno::clock_getres, id as usize, args::mut_ptr(ts))
@@ -524,7 +524,7 @@ slots! {
     /// Reads the time of day into `*tv` (and the obsolete time zone into `*tz`); returns
     /// 0 or `-errno`. `__vdso_gettimeofday`, else `gettimeofday(2)`.
     gettimeofday(tv: *mut __kernel_old_timeval, tz: *mut c_void) -> i32
-        = b"__vdso_gettimeofday", else {
+        = arch::vdso::GETTIMEOFDAY, else {
         // SAFETY: the caller's contract makes `tv` and `tz` valid for writes, or null.
         let result = unsafe {
             raw::raw_syscall2(Sysno::gettimeofday, args::mut_ptr(tv), args::mut_ptr(tz))
@@ -535,7 +535,7 @@ slots! {
     /// Returns the seconds since the Epoch (also stored in `*tloc` unless null).
     /// `__vdso_time`, else `time(2)`.
     time(tloc: *mut i64) -> i64
-        = b"__vdso_time", else {
+        = arch::vdso::TIME, else {
         // SAFETY: the caller's contract makes `tloc` valid for writes, or null.
         let result = unsafe { raw::raw_syscall1(Sysno::time, args::mut_ptr(tloc)) };
         c_result(result) as i64
@@ -545,7 +545,7 @@ slots! {
     /// be null; `cache` is unused); returns 0 or `-errno`. `__vdso_getcpu`, else
     /// `getcpu(2)`.
     getcpu(cpu: *mut u32, node: *mut u32, cache: *mut c_void) -> i64
-        = b"__vdso_getcpu", else {
+        = arch::vdso::GETCPU, else {
         // SAFETY: the caller's contract makes the pointers valid for writes, or null.
         let result = unsafe {
             raw::raw_syscall3(

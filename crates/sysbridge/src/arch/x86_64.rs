@@ -73,3 +73,20 @@ syscall_entry!(syscall3, syscall3_readonly, a0 => "rdi", a1 => "rsi", a2 => "rdx
 syscall_entry!(syscall4, syscall4_readonly, a0 => "rdi", a1 => "rsi", a2 => "rdx", a3 => "r10");
 syscall_entry!(syscall5, syscall5_readonly, a0 => "rdi", a1 => "rsi", a2 => "rdx", a3 => "r10", a4 => "r8");
 syscall_entry!(syscall6, syscall6_readonly, a0 => "rdi", a1 => "rsi", a2 => "rdx", a3 => "r10", a4 => "r8", a5 => "r9");
+
+/// The vDSO's symbol names and their version on x86_64 (another architecture names
+/// them differently: `__kernel_clock_gettime` at `LINUX_2.6.39` on aarch64).
+pub(crate) mod vdso {
+    /// The version every x86_64 vDSO function is defined at.
+    pub(crate) const VERSION: &[u8] = b"LINUX_2.6";
+    /// `clock_gettime(2)` in the vDSO.
+    pub(crate) const CLOCK_GETTIME: &[u8] = b"__vdso_clock_gettime";
+    /// `clock_getres(2)` in the vDSO.
+    pub(crate) const CLOCK_GETRES: &[u8] = b"__vdso_clock_getres";
+    /// `gettimeofday(2)` in the vDSO.
+    pub(crate) const GETTIMEOFDAY: &[u8] = b"__vdso_gettimeofday";
+    /// `time(2)` in the vDSO.
+    pub(crate) const TIME: &[u8] = b"__vdso_time";
+    /// `getcpu(2)` in the vDSO.
+    pub(crate) const GETCPU: &[u8] = b"__vdso_getcpu";
+}
