@@ -13,7 +13,10 @@ use std::io::{IoSlice, IoSliceMut};
 use std::os::fd::OwnedFd;
 use std::process::{Command, ExitCode};
 
-use sysbridge::{Sysno, io, process, raw};
+use std::ffi::CString;
+use std::os::unix::ffi::OsStringExt;
+
+use sysbridge::{Sysno, fd, fs, io, mm, process, rand, raw, system, time};
 
 const MARK: &str = "/@sysbridge-probe/";
 
@@ -54,8 +57,24 @@ fn scratch_file() -> OwnedFd {
     tempfile::tempfile().expect("temporary file").into()
 }
 
+/// A path inside the probes' scratch directory, as a C string made before the markers.
+fn c_path(dir: &std::path::Path, name: &str) -> CString {
+    CString::new(dir.join(name).into_os_string().into_vec()).unwrap()
+}
+
 /// The probes. Arguments are made here, before the markers; each closure only calls.
-fn probes() -> Vec<Probe> {
+/// The scratch directory must outlive the run.
+fn probes(scratch: &std::path::Path) -> Vec<Probe> {
+    let mut all = io_probes();
+    all.extend(fd_probes());
+    all.extend(fs_probes(scratch));
+    all.extend(mm_probes());
+    all.extend(identity_probes());
+    all.extend(time_probes());
+    all
+}
+
+fn io_probes() -> Vec<Probe> {
     let zero: OwnedFd = File::open("/dev/zero").unwrap().into();
     let null: OwnedFd = File::options()
         .write(true)
@@ -108,9 +127,307 @@ fn probes() -> Vec<Probe> {
     ]
 }
 
+fn fd_probes() -> Vec<Probe> {
+    let base: OwnedFd = File::open("/dev/null").unwrap().into();
+    let mut to_close = Some(base.try_clone().unwrap());
+    let mut target = base.try_clone().unwrap();
+    let dup_me = base.try_clone().unwrap();
+    vec![
+        probe("fd::close", &["close"], move || {
+            black_box(fd::close(to_close.take().unwrap())).ok();
+        }),
+        probe("fd::dup", &["dup"], move || {
+            // The new descriptor is closed after the end marker, when the probe list drops.
+            black_box(fd::dup(&dup_me).map(std::mem::forget)).ok();
+        }),
+        probe("fd::dup3", &["dup3"], move || {
+            black_box(fd::dup3(&base, &mut target, fd::DupFlags::CLOEXEC)).ok();
+        }),
+        probe("fd::fcntl_getfd", &["fcntl"], || {
+            black_box(fd::fcntl_getfd(std::io::stdin())).ok();
+        }),
+        probe("fd::fcntl_setfl", &["fcntl"], || {
+            black_box(fd::fcntl_setfl(std::io::stdin(), fs::OFlags::empty())).ok();
+        }),
+        probe("fd::fcntl_dupfd_cloexec", &["fcntl"], || {
+            black_box(fd::fcntl_dupfd_cloexec(std::io::stdin(), 500).map(std::mem::forget)).ok();
+        }),
+        probe("fd::pipe2", &["pipe2"], || {
+            black_box(fd::pipe2(fd::PipeFlags::CLOEXEC).map(std::mem::forget)).ok();
+        }),
+    ]
+}
+
+fn fs_probes(dir: &std::path::Path) -> Vec<Probe> {
+    use fs::{Access, AtFlags, Mode, OFlags, OpenHow, RenameFlags, ResolveFlags, StatxMask};
+    let file_path = c_path(dir, "file");
+    std::fs::write(dir.join("file"), b"0123456789").unwrap();
+    let dir_fd: OwnedFd = File::open(dir).unwrap().into();
+    let file: OwnedFd = File::options()
+        .read(true)
+        .write(true)
+        .open(dir.join("file"))
+        .unwrap()
+        .into();
+    let other: OwnedFd = File::options()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .open(dir.join("other"))
+        .unwrap()
+        .into();
+    let (p_open, p_statx, p_access) = (file_path.clone(), file_path.clone(), file_path);
+    let (d1, d2, d3, d4, d5, d6, d7, d8, d9, d10) = (
+        dir_fd.try_clone().unwrap(),
+        dir_fd.try_clone().unwrap(),
+        dir_fd.try_clone().unwrap(),
+        dir_fd.try_clone().unwrap(),
+        dir_fd.try_clone().unwrap(),
+        dir_fd.try_clone().unwrap(),
+        dir_fd.try_clone().unwrap(),
+        dir_fd.try_clone().unwrap(),
+        dir_fd.try_clone().unwrap(),
+        dir_fd,
+    );
+    let files: Vec<OwnedFd> = (0..8).map(|_| file.try_clone().unwrap()).collect();
+    let mut files = files.into_iter();
+    let mut f = || files.next().unwrap();
+    let (f1, f2, f3, f4, f5, f6, f7, f8) = (f(), f(), f(), f(), f(), f(), f(), f());
+    let other2 = other.try_clone().unwrap();
+    let mut dents = vec![0u8; 4096];
+    let mut link = [0u8; 64];
+    let how = OpenHow {
+        flags: OFlags::RDONLY | OFlags::CLOEXEC,
+        resolve: ResolveFlags::BENEATH,
+        ..OpenHow::default()
+    };
+    vec![
+        probe("fs::open", &["openat"], move || {
+            black_box(
+                fs::open(
+                    p_open.as_c_str(),
+                    OFlags::RDONLY | OFlags::CLOEXEC,
+                    Mode::empty(),
+                )
+                .map(std::mem::forget),
+            )
+            .ok();
+        }),
+        probe("fs::openat", &["openat"], move || {
+            black_box(
+                fs::openat(
+                    &d1,
+                    c"file",
+                    OFlags::RDONLY | OFlags::CLOEXEC,
+                    Mode::empty(),
+                )
+                .map(std::mem::forget),
+            )
+            .ok();
+        }),
+        probe("fs::openat2", &["openat2"], move || {
+            black_box(fs::openat2(&d2, c"file", &how).map(std::mem::forget)).ok();
+        }),
+        probe("fs::openat ENOENT", &["openat"], move || {
+            black_box(
+                fs::openat(&d3, c"missing", OFlags::RDONLY, Mode::empty()).map(std::mem::forget),
+            )
+            .ok();
+        }),
+        probe("fs::fstat", &["fstat"], move || {
+            black_box(fs::fstat(&f1)).ok();
+        }),
+        probe("fs::statx", &["statx"], move || {
+            black_box(fs::statx(
+                fs::CWD,
+                p_statx.as_c_str(),
+                AtFlags::empty(),
+                StatxMask::BASIC_STATS,
+            ))
+            .ok();
+        }),
+        probe("fs::fsync", &["fsync"], move || {
+            black_box(fs::fsync(&f2)).ok();
+        }),
+        probe("fs::fdatasync", &["fdatasync"], move || {
+            black_box(fs::fdatasync(&f3)).ok();
+        }),
+        probe("fs::ftruncate", &["ftruncate"], move || {
+            black_box(fs::ftruncate(&f4, 10)).ok();
+        }),
+        probe("fs::fallocate", &["fallocate"], move || {
+            black_box(fs::fallocate(&f5, fs::FallocateFlags::KEEP_SIZE, 0, 4096)).ok();
+        }),
+        probe("fs::getdents64", &["getdents64"], move || {
+            black_box(fs::getdents64(&d4, &mut dents)).ok();
+        }),
+        probe("fs::mkdirat", &["mkdirat"], move || {
+            black_box(fs::mkdirat(&d5, c"sub", Mode::from_bits_retain(0o755))).ok();
+        }),
+        probe("fs::renameat2", &["renameat2"], move || {
+            black_box(fs::renameat2(
+                &d6,
+                c"sub",
+                &d6,
+                c"sub2",
+                RenameFlags::NOREPLACE,
+            ))
+            .ok();
+        }),
+        probe("fs::unlinkat", &["unlinkat"], move || {
+            black_box(fs::unlinkat(&d7, c"sub2", AtFlags::REMOVEDIR)).ok();
+        }),
+        probe("fs::symlinkat", &["symlinkat"], move || {
+            black_box(fs::symlinkat(c"file", &d8, c"link")).ok();
+        }),
+        probe("fs::readlinkat", &["readlinkat"], move || {
+            black_box(fs::readlinkat(&d9, c"link", &mut link)).ok();
+        }),
+        probe("fs::fchmod", &["fchmod"], move || {
+            black_box(fs::fchmod(&f6, Mode::from_bits_retain(0o600))).ok();
+        }),
+        probe("fs::faccessat", &["faccessat"], move || {
+            black_box(fs::faccessat(fs::CWD, p_access.as_c_str(), Access::READ)).ok();
+        }),
+        probe("fs::faccessat2", &["faccessat2"], move || {
+            black_box(fs::faccessat2(
+                &d10,
+                c"file",
+                Access::READ,
+                AtFlags::SYMLINK_NOFOLLOW,
+            ))
+            .ok();
+        }),
+        probe("fs::copy_file_range", &["copy_file_range"], move || {
+            black_box(fs::copy_file_range(&f7, Some(&mut 0), &other, None, 4)).ok();
+        }),
+        probe("fs::sendfile", &["sendfile"], move || {
+            black_box(fs::sendfile(&other2, &f8, Some(&mut 0), 4)).ok();
+        }),
+    ]
+}
+
+fn mm_probes() -> Vec<Probe> {
+    use mm::{Advice, MapFlags, MfdFlags, MlockFlags, MremapFlags};
+    let mut to_unmap = Some(mm::mmap_anonymous(4096, MapFlags::PRIVATE).unwrap());
+    let mut to_protect = Some(mm::mmap_anonymous(4096, MapFlags::PRIVATE).unwrap());
+    let advised = mm::mmap_anonymous(4096, MapFlags::PRIVATE).unwrap();
+    let mut grown = mm::mmap_anonymous(4096, MapFlags::PRIVATE).unwrap();
+    let locked = std::sync::Arc::new(mm::mmap_anonymous(4096, MapFlags::PRIVATE).unwrap());
+    let unlock = locked.clone();
+    vec![
+        probe("mm::mmap_anonymous", &["mmap"], || {
+            black_box(mm::mmap_anonymous(4096, MapFlags::PRIVATE).map(std::mem::forget)).ok();
+        }),
+        probe("mm::Mmap drop", &["munmap"], move || {
+            drop(to_unmap.take());
+        }),
+        probe("mm::into_read_only", &["mprotect"], move || {
+            // Kept mapped (forgotten) so that no munmap falls inside the markers.
+            let protected = to_protect
+                .take()
+                .map(|m| m.into_read_only().map(std::mem::forget));
+            black_box(protected);
+        }),
+        probe("mm::madvise", &["madvise"], move || {
+            black_box(advised.madvise(Advice::WillNeed)).ok();
+        }),
+        probe("mm::mremap", &["mremap"], move || {
+            black_box(grown.mremap(8192, MremapFlags::MAYMOVE)).ok();
+        }),
+        probe("mm::mlock", &["mlock2"], move || {
+            black_box(locked.mlock(MlockFlags::empty())).ok();
+        }),
+        probe("mm::munlock", &["munlock"], move || {
+            black_box(unlock.munlock()).ok();
+        }),
+        probe("mm::memfd_create", &["memfd_create"], || {
+            black_box(mm::memfd_create(c"probe", MfdFlags::CLOEXEC).map(std::mem::forget)).ok();
+        }),
+    ]
+}
+
+fn identity_probes() -> Vec<Probe> {
+    let mut random = [0u8; 16];
+    vec![
+        probe("process::getppid", &["getppid"], || {
+            black_box(process::getppid());
+        }),
+        probe("process::gettid", &["gettid"], || {
+            black_box(process::gettid());
+        }),
+        probe("process::getuid", &["getuid"], || {
+            black_box(process::getuid());
+        }),
+        probe("process::geteuid", &["geteuid"], || {
+            black_box(process::geteuid());
+        }),
+        probe("process::getgid", &["getgid"], || {
+            black_box(process::getgid());
+        }),
+        probe("process::getegid", &["getegid"], || {
+            black_box(process::getegid());
+        }),
+        probe("system::uname", &["uname"], || {
+            black_box(system::uname()).ok();
+        }),
+        probe("system::sysinfo", &["sysinfo"], || {
+            black_box(system::sysinfo()).ok();
+        }),
+        probe("rand::getrandom", &["getrandom"], move || {
+            black_box(rand::getrandom(&mut random, rand::GetRandomFlags::empty())).ok();
+        }),
+    ]
+}
+
+fn time_probes() -> Vec<Probe> {
+    use time::{ClockId, Timespec};
+    // The vDSO slots resolve on first use; resolve them before any marker.
+    black_box(time::clock_gettime(ClockId::Monotonic));
+    let zero = Timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    vec![
+        probe("time::clock_gettime(Monotonic)", &[], || {
+            black_box(time::clock_gettime(ClockId::Monotonic));
+        }),
+        probe("time::clock_gettime(Realtime)", &[], || {
+            black_box(time::clock_gettime(ClockId::Realtime));
+        }),
+        probe(
+            "time::clock_gettime(ProcessCputime)",
+            &["clock_gettime"],
+            || {
+                // The vDSO itself falls back to the system call for CPU-time clocks.
+                black_box(time::clock_gettime(ClockId::ProcessCputime));
+            },
+        ),
+        probe("time::clock_getres", &[], || {
+            black_box(time::clock_getres(ClockId::Monotonic));
+        }),
+        probe("time::gettimeofday", &[], || {
+            black_box(time::gettimeofday());
+        }),
+        probe("time::time", &[], || {
+            black_box(time::time());
+        }),
+        probe("time::getcpu", &[], || {
+            black_box(time::getcpu());
+        }),
+        probe("time::nanosleep", &["nanosleep"], move || {
+            black_box(time::nanosleep(&zero)).ok();
+        }),
+        probe("time::clock_nanosleep", &["clock_nanosleep"], move || {
+            black_box(time::clock_nanosleep(ClockId::Monotonic, false, &zero)).ok();
+        }),
+    ]
+}
+
 /// In the traced child: run every probe between its markers.
 fn run_probes() {
-    let mut probes = probes();
+    let scratch = tempfile::tempdir().unwrap();
+    let mut probes = probes(scratch.path());
     let marks: Vec<(std::ffi::CString, std::ffi::CString)> = probes
         .iter()
         .map(|p| {
@@ -196,7 +513,7 @@ fn main() -> ExitCode {
         return ExitCode::FAILURE;
     }
     let log = std::fs::read_to_string(&log_path).unwrap();
-    let failures = check_log(&log, &probes());
+    let failures = check_log(&log, &probes(dir.path()));
     if failures.is_empty() {
         println!("one_syscall: every wrapper made exactly its system call(s)");
         ExitCode::SUCCESS
