@@ -254,6 +254,39 @@ fn io_group<'a>(name: &'static str, fd: BorrowedFd<'a>, write: bool) -> Group<'a
     }
 }
 
+fn clock_group<'a>() -> Group<'a> {
+    use sysbridge::time::{ClockId, clock_gettime};
+    Group {
+        name: "clock_gettime(CLOCK_MONOTONIC)",
+        batch: 200_000,
+        routes: vec![
+            route("libc::clock_gettime (glibc vDSO)", |n| {
+                let mut ts = libc::timespec {
+                    tv_sec: 0,
+                    tv_nsec: 0,
+                };
+                for _ in 0..n {
+                    // SAFETY: `ts` is a valid timespec to write.
+                    black_box(unsafe { libc::clock_gettime(libc::CLOCK_MONOTONIC, &mut ts) });
+                    black_box(ts);
+                }
+            }),
+            route("sysbridge::time::clock_gettime", |n| {
+                for _ in 0..n {
+                    black_box(clock_gettime(black_box(ClockId::Monotonic)));
+                }
+            }),
+            route("rustix::time::clock_gettime", |n| {
+                for _ in 0..n {
+                    black_box(rustix::time::clock_gettime(black_box(
+                        rustix::time::ClockId::Monotonic,
+                    )));
+                }
+            }),
+        ],
+    }
+}
+
 fn main() {
     let args: Vec<String> = std::env::args()
         .skip(1)
@@ -272,6 +305,7 @@ fn main() {
         getpid_group(),
         io_group("read 1 byte from /dev/zero", zero.as_fd(), false),
         io_group("write 1 byte to /dev/null", null.as_fd(), true),
+        clock_group(),
     ];
     println!(
         "ratio = this route's time / the first route's, paired within each round; median and IQR"
