@@ -90,7 +90,7 @@ use std::os::fd::{AsFd, BorrowedFd, FromRawFd, OwnedFd};
 
 use linux_raw_sys::general;
 
-use crate::{Errno, Sysno, args, path, raw};
+use crate::{Errno, Sysno, arch, args, path, raw};
 
 bitflags::bitflags! {
     /// Page protection for [`mmap`] and [`mprotect`]: the `PROT_*` flags. The empty
@@ -157,8 +157,8 @@ bitflags::bitflags! {
         /// `MAP_STACK`: the mapping is a stack (no transparent huge pages).
         const STACK = general::MAP_STACK;
         /// `MAP_HUGETLB`: use huge pages (the default size, or a `HUGE_*` one). The
-        /// length must be a multiple of the huge page size, or `munmap(2)` fails when
-        /// an owned mapping is dropped and the mapping is leaked.
+        /// kernel rounds the length up to whole huge pages; an owned mapping still
+        /// derefs to the length asked for, and unmaps the whole extent when dropped.
         const HUGETLB = general::MAP_HUGETLB;
         /// `MAP_HUGE_2MB`: with `MAP_HUGETLB`, 2 MiB pages.
         const HUGE_2MB = general::MAP_HUGE_2MB;
@@ -908,9 +908,25 @@ impl DerefMut for Mmap<ReadWrite> {
 
 impl<A: Access> Drop for Mmap<A> {
     fn drop(&mut self) {
-        // SAFETY: the range is owned by self and nothing borrows it any more. An error
-        // (a huge-page mapping of an unaligned length) leaves the pages mapped: a leak.
-        let _ = unsafe { munmap(self.addr(), self.len) };
+        // SAFETY: the range is owned by self and nothing borrows it any more.
+        if unsafe { munmap(self.addr(), self.len) } != Err(Errno::EINVAL) {
+            return;
+        }
+        // A huge-page mapping (MAP_HUGETLB, hugetlbfs, MFD_HUGETLB) extends to a whole
+        // number of its pages, and munmap must name that whole extent. Try each huge
+        // page size, smallest first: a size smaller than the mapping's fails without
+        // unmapping anything (the kernel refuses to split a huge page), so the first
+        // success is exactly the extent the kernel mapped for us.
+        for page in arch::HUGE_PAGE_SIZES {
+            let Some(extent) = self.len.checked_next_multiple_of(page) else {
+                return;
+            };
+            // SAFETY: as above; `extent` is at most the mapping's own extent (see the
+            // argument above), so no neighbouring mapping is touched.
+            if unsafe { munmap(self.addr(), extent) }.is_ok() {
+                return;
+            }
+        }
     }
 }
 

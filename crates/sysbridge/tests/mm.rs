@@ -656,3 +656,59 @@ proptest::proptest! {
         }
     }
 }
+
+/// Reserves `more` extra 2 MiB huge pages for the life of the guard (root only), and
+/// puts the pool back as it was when dropped.
+struct HugePages {
+    knob: &'static str,
+    before: String,
+}
+
+impl HugePages {
+    fn reserve(more: u64) -> Option<HugePages> {
+        let knob = "/sys/kernel/mm/hugepages/hugepages-2048kB/nr_hugepages";
+        let before = std::fs::read_to_string(knob).ok()?;
+        let count: u64 = before.trim().parse().ok()?;
+        std::fs::write(knob, (count + more).to_string()).ok()?;
+        let guard = HugePages { knob, before };
+        let now: u64 = std::fs::read_to_string(knob).ok()?.trim().parse().ok()?;
+        (now >= count + more).then_some(guard)
+    }
+}
+
+impl Drop for HugePages {
+    fn drop(&mut self) {
+        let _ = std::fs::write(self.knob, &self.before);
+    }
+}
+
+#[test]
+fn huge_page_mappings_of_any_length_are_unmapped_whole_on_drop() {
+    let _serial = serial();
+    let Some(_pool) = HugePages::reserve(2) else {
+        eprintln!("SKIPPED: cannot reserve 2 MiB huge pages (needs root and free memory)");
+        return;
+    };
+    for (len, flags) in [
+        // The length is not a multiple of the huge page: the kernel maps a whole one.
+        (
+            4096,
+            MapFlags::PRIVATE | MapFlags::HUGETLB | MapFlags::HUGE_2MB,
+        ),
+        (3 << 20, MapFlags::PRIVATE | MapFlags::HUGETLB),
+        (2 << 20, MapFlags::SHARED | MapFlags::HUGETLB),
+    ] {
+        let mut m = mm::mmap_anonymous(len, flags).unwrap();
+        assert_eq!(m.len(), len);
+        m[len - 1] = 7;
+        let start = m.as_ptr() as usize;
+        let area = area_at(start).unwrap();
+        assert_eq!(area.kb("KernelPageSize:"), 2048, "{area:?}");
+        assert_eq!(area.end - area.start, len.next_multiple_of(2 << 20));
+        drop(m);
+        assert!(
+            area_at(start).is_none(),
+            "{len} bytes with {flags:?}: still mapped after drop"
+        );
+    }
+}

@@ -90,3 +90,6 @@ pub(crate) mod vdso {
     /// `getcpu(2)` in the vDSO.
     pub(crate) const GETCPU: &[u8] = b"__vdso_getcpu";
 }
+
+/// The huge page sizes x86_64 offers, smallest first (2 MiB, and 1 GiB with `pdpe1gb`).
+pub(crate) const HUGE_PAGE_SIZES: [usize; 2] = [2 << 20, 1 << 30];
