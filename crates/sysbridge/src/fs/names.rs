@@ -173,7 +173,8 @@ fn readlinkat_c(dirfd: BorrowedFd<'_>, path: &CStr, buf: &mut [u8]) -> Result<us
 /// too small: a result equal to `buf.len()` may mean truncation (see
 /// [`readlinkat_path`]). `EINVAL` when `path` is not a symbolic link or `buf` is empty.
 /// With an empty `path` it reads the link `dirfd` itself refers to (opened with
-/// `O_PATH | O_NOFOLLOW`).
+/// `O_PATH | O_NOFOLLOW`); then a `dirfd` that is not a link gives `ENOENT`, not
+/// `EINVAL`.
 ///
 /// ```
 /// use sysbridge::fs::{readlinkat, CWD};

@@ -113,6 +113,11 @@ pub struct OpenHow {
 /// Opens `path` relative to `dirfd` as `how` says, with [`ResolveFlags`] limiting the
 /// lookup. Issues `openat2(2)` (Linux 5.6); blocking.
 ///
+/// With `BENEATH` or `IN_ROOT`, a path containing `..` fails with `EAGAIN` when any
+/// rename happened anywhere on the system during the lookup (the kernel cannot then
+/// prove the walk stayed inside). Nothing has been opened or created at that point,
+/// so the call can simply be retried; [`Dir`](crate::dir::Dir) does so.
+///
 /// ```
 /// use sysbridge::fs::{open, openat2, Mode, OFlags, OpenHow, ResolveFlags};
 /// use sysbridge::Errno;
