@@ -1,20 +1,35 @@
 //! Ours against hand-written inline asm, glibc and rustix, for the calls with a
 //! performance target (see `shared/DESIGN.md` and README.md).
 //!
-//! Criterion measures one route after another, which these noisy 2-vCPU machines
-//! punish: a neighbour's burst lands on one route and not the other. This harness
-//! interleaves instead. Each round runs every route of a group once, in a rotating
-//! order, for a fixed batch of calls; the ratio of each route to the group's baseline
-//! is taken within the round (so both saw the same machine), and the report gives the
-//! median of those paired ratios with its inter-quartile range, and the ratio of the
-//! fastest batches ("min ratio"), which a burst of load on the other vCPU cannot
-//! inflate. Pin the run to one CPU (`taskset -c 1 cargo bench ...`) on a quiet machine.
+//! # How it measures
+//!
+//! - **Interleaved rounds.** Criterion measures one route after another, which these
+//!   noisy 2-vCPU machines punish: a burst of load lands on one route and not the other.
+//!   Here each round runs every route of a group once, in a rotating order, for a short
+//!   batch of calls; the ratio of each route to the group's baseline is taken within the
+//!   round, so both saw the same machine. The report gives the median of those paired
+//!   ratios with its inter-quartile range, and the ratio of the fastest batches ("min
+//!   ratio").
+//! - **Eight placements per route.** On this machine's CPU the cost of a `syscall`
+//!   instruction depends on where it sits in the binary: two loops with the same
+//!   instructions at different addresses differ by up to 40 % in most batches (measured
+//!   while writing this harness: the raw entry and rustix, both `syscall; cmp; cmov`,
+//!   came out 1.3x apart). A single copy of each loop would let the linker's layout
+//!   decide the ratio. So every loop is a `const`-generic function instantiated
+//!   [`COPIES`] times, each at its own address, and a route's batch is spread evenly
+//!   over its copies.
+//! - **Only results go through `black_box`,** each as one register value. The `asm!`
+//!   blocks and the wrappers are volatile, so nothing is hoisted out of the loops anyway;
+//!   a `black_box` on an argument forces a store and a reload just before `syscall`, and
+//!   one on a whole 16-byte `Result` spills it to memory: either costs more than the
+//!   code being compared.
 //!
 //! The baseline's `asm!` lives here, not in the library, on purpose: it is the bare
 //! instruction our wrappers are measured against.
 //!
-//! Run: `cargo bench -p sysbridge --bench syscalls` (`-- --quick` for fewer rounds;
-//! `-- FILTER` to run groups whose name contains FILTER).
+//! Run pinned on a quiet machine: `taskset -c 1 cargo bench -p sysbridge --bench
+//! syscalls` (`-- --quick` for fewer rounds; `-- FILTER` for groups whose name contains
+//! FILTER).
 
 use std::arch::asm;
 use std::fs::File;
@@ -23,9 +38,13 @@ use std::os::fd::{AsFd, AsRawFd, BorrowedFd};
 use std::time::Instant;
 
 use sysbridge::raw::{Hooks, set_hooks};
+use sysbridge::time::{ClockId, clock_gettime};
 use sysbridge::{Errno, Sysno};
 
-/// One way of doing the group's operation `batch` times.
+/// How many copies of each loop, at distinct addresses, a route is spread over.
+const COPIES: usize = 8;
+
+/// One way of doing the group's operation `n` times.
 struct Route<'a> {
     name: &'static str,
     run: Box<dyn FnMut(u32) + 'a>,
@@ -39,7 +58,51 @@ struct Group<'a> {
     routes: Vec<Route<'a>>,
 }
 
-fn route<'a>(name: &'static str, run: impl FnMut(u32) + 'a) -> Route<'a> {
+/// A loop of `n` calls on descriptor `fd` (reading, or writing when the flag is set).
+type IoLoop = fn(BorrowedFd<'_>, bool, u32);
+
+/// A loop of `n` calls that take no argument.
+type PlainLoop = fn(u32);
+
+/// The [`COPIES`] instances of a `const`-generic loop, each a distinct function.
+macro_rules! copies {
+    ($f:ident as $ty:ty) => {
+        [
+            $f::<0> as $ty,
+            $f::<1>,
+            $f::<2>,
+            $f::<3>,
+            $f::<4>,
+            $f::<5>,
+            $f::<6>,
+            $f::<7>,
+        ]
+    };
+}
+
+fn io_route<'a>(
+    name: &'static str,
+    fd: BorrowedFd<'a>,
+    write: bool,
+    copies: [IoLoop; COPIES],
+) -> Route<'a> {
+    let run = move |n: u32| {
+        for f in copies {
+            f(fd, write, n / COPIES as u32);
+        }
+    };
+    Route {
+        name,
+        run: Box::new(run),
+    }
+}
+
+fn plain_route<'a>(name: &'static str, copies: [PlainLoop; COPIES]) -> Route<'a> {
+    let run = move |n: u32| {
+        for f in copies {
+            f(n / COPIES as u32);
+        }
+    };
     Route {
         name,
         run: Box::new(run),
@@ -82,15 +145,17 @@ fn run_group(group: &mut Group<'_>, rounds: usize) {
         group.name, rounds, group.batch
     );
     println!(
-        "  {:<30} {:>9} {:>9} {:>10} {:>17} {:>10}",
+        "  {:<34} {:>9} {:>7} {:>8} {:>15} {:>9}",
         "route", "median ns", "min ns", "ratio", "ratio IQR", "min ratio"
     );
-    let floor0 = ns[0].iter().copied().fold(f64::INFINITY, f64::min);
+    for v in &mut ns {
+        v.sort_by(f64::total_cmp);
+    }
+    let floor0 = ns[0][0];
     for (i, route) in group.routes.iter().enumerate() {
-        ns[i].sort_by(f64::total_cmp);
         ratios[i].sort_by(f64::total_cmp);
         println!(
-            "  {:<30} {:>9.1} {:>9.1} {:>9.3}x {:>8.3}..{:<8.3} {:>9.3}x",
+            "  {:<34} {:>9.1} {:>7.1} {:>7.3}x {:>6.3}..{:<6.3} {:>8.3}x",
             route.name,
             quantile(&ns[i], 0.5),
             ns[i][0],
@@ -102,19 +167,7 @@ fn run_group(group: &mut Group<'_>, rounds: usize) {
     }
 }
 
-/// The bare instruction: `getpid` as a human would inline it.
-#[inline(always)]
-fn asm_getpid() -> usize {
-    let ret;
-    // SAFETY: getpid takes no arguments and touches no memory.
-    unsafe {
-        asm!("syscall", inlateout("rax") Sysno::getpid.raw() as usize => ret,
-             lateout("rcx") _, lateout("r11") _, options(nostack, preserves_flags, readonly));
-    }
-    ret
-}
-
-/// The bare instruction for a three-argument call (read or write).
+/// The bare instruction for a call of up to three arguments.
 ///
 /// # Safety
 /// As for the system call `nr` with these arguments.
@@ -130,6 +183,112 @@ unsafe fn asm_syscall3(nr: Sysno, a0: usize, a1: usize, a2: usize) -> usize {
     ret
 }
 
+// ---- getpid ----
+
+#[inline(never)]
+fn asm_getpid<const K: u8>(n: u32) {
+    for _ in 0..n {
+        // SAFETY: getpid takes no arguments and touches no memory.
+        black_box(unsafe { asm_syscall3(Sysno::getpid, 0, 0, 0) });
+    }
+    black_box(K);
+}
+
+#[inline(never)]
+fn ours_getpid<const K: u8>(n: u32) {
+    for _ in 0..n {
+        black_box(sysbridge::process::getpid());
+    }
+    black_box(K);
+}
+
+#[inline(never)]
+fn libc_getpid<const K: u8>(n: u32) {
+    for _ in 0..n {
+        // SAFETY: getpid has no preconditions.
+        black_box(unsafe { libc::getpid() });
+    }
+    black_box(K);
+}
+
+#[inline(never)]
+fn rustix_getpid<const K: u8>(n: u32) {
+    for _ in 0..n {
+        black_box(rustix::process::getpid());
+    }
+    black_box(K);
+}
+
+fn getpid_group<'a>() -> Group<'a> {
+    Group {
+        name: "getpid",
+        batch: 4_000,
+        routes: vec![
+            plain_route("inline asm", copies!(asm_getpid as PlainLoop)),
+            plain_route(
+                "sysbridge::process::getpid",
+                copies!(ours_getpid as PlainLoop),
+            ),
+            plain_route("libc::getpid", copies!(libc_getpid as PlainLoop)),
+            plain_route(
+                "rustix::process::getpid",
+                copies!(rustix_getpid as PlainLoop),
+            ),
+        ],
+    }
+}
+
+// ---- one-byte read and write ----
+
+#[inline(never)]
+fn asm_io<const K: u8>(fd: BorrowedFd<'_>, write: bool, n: u32) {
+    let fd = fd.as_raw_fd() as usize;
+    let mut byte = [0u8; 1];
+    let (nr, buf) = if write {
+        (Sysno::write, byte.as_ptr() as usize)
+    } else {
+        (Sysno::read, byte.as_mut_ptr() as usize)
+    };
+    for _ in 0..n {
+        // SAFETY: a one-byte buffer for a one-byte read or write.
+        black_box(unsafe { asm_syscall3(nr, fd, buf, 1) });
+    }
+    black_box(K);
+}
+
+/// Our wrappers; each result consumed as one register value, as a caller would.
+#[inline(never)]
+fn ours_io<const K: u8>(fd: BorrowedFd<'_>, write: bool, n: u32) {
+    let mut byte = [0u8; 1];
+    for _ in 0..n {
+        let r = if write {
+            sysbridge::io::write(fd, &byte)
+        } else {
+            sysbridge::io::read(fd, &mut byte)
+        };
+        black_box(r.unwrap_or(0));
+    }
+    black_box(K);
+}
+
+/// The raw entry (Go's `RawSyscall`), which has no hook check: against [`ours_io`],
+/// the price of that check when no hook is registered.
+#[inline(never)]
+fn raw_entry_io<const K: u8>(fd: BorrowedFd<'_>, write: bool, n: u32) {
+    let fd = fd.as_raw_fd() as usize;
+    let mut byte = [0u8; 1];
+    let (nr, buf) = if write {
+        (Sysno::write, byte.as_ptr() as usize)
+    } else {
+        (Sysno::read, byte.as_mut_ptr() as usize)
+    };
+    for _ in 0..n {
+        // SAFETY: a one-byte buffer for a one-byte read or write.
+        black_box(unsafe { sysbridge::raw::raw_syscall3(nr, fd, buf, 1) }.unwrap_or(0));
+    }
+    black_box(K);
+}
+
 fn noop_enter(_: Sysno) {}
 fn noop_exit(_: Sysno, _: Result<usize, Errno>) {}
 static NOOP_HOOKS: Hooks = Hooks {
@@ -137,152 +296,129 @@ static NOOP_HOOKS: Hooks = Hooks {
     exit: noop_exit,
 };
 
-/// Runs `f` with no-op hooks registered, restoring the previous hooks after.
-fn with_noop_hooks(f: impl FnOnce()) {
+/// [`ours_io`] with no-op hooks registered for the loop.
+#[inline(never)]
+fn hooked_io<const K: u8>(fd: BorrowedFd<'_>, write: bool, n: u32) {
     let previous = set_hooks(Some(&NOOP_HOOKS));
-    f();
+    ours_io::<K>(fd, write, n);
     set_hooks(previous);
 }
 
-fn getpid_group<'a>() -> Group<'a> {
-    Group {
-        name: "getpid",
-        batch: 20_000,
-        routes: vec![
-            route("inline asm", |n| {
-                for _ in 0..n {
-                    black_box(asm_getpid());
-                }
-            }),
-            route("sysbridge::process::getpid", |n| {
-                for _ in 0..n {
-                    black_box(sysbridge::process::getpid());
-                }
-            }),
-            route("libc::getpid", |n| {
-                for _ in 0..n {
-                    // SAFETY: getpid has no preconditions.
-                    black_box(unsafe { libc::getpid() });
-                }
-            }),
-            route("rustix::process::getpid", |n| {
-                for _ in 0..n {
-                    black_box(rustix::process::getpid());
-                }
-            }),
-        ],
-    }
-}
-
-/// `n` one-byte reads or writes through our wrappers.
-fn ours(fd: BorrowedFd<'_>, write: bool, n: u32) {
+#[inline(never)]
+fn libc_io<const K: u8>(fd: BorrowedFd<'_>, write: bool, n: u32) {
+    let fd = fd.as_raw_fd();
     let mut byte = [0u8; 1];
     for _ in 0..n {
-        let fd = black_box(fd);
-        let r = if write {
-            sysbridge::io::write(fd, black_box(&byte))
-        } else {
-            sysbridge::io::read(fd, black_box(&mut byte))
+        let p = byte.as_mut_ptr();
+        // SAFETY: a one-byte buffer for a one-byte read or write.
+        let r = unsafe {
+            if write {
+                libc::write(fd, p.cast(), 1)
+            } else {
+                libc::read(fd, p.cast(), 1)
+            }
         };
-        black_box(r).ok();
+        black_box(r);
     }
+    black_box(K);
+}
+
+#[inline(never)]
+fn rustix_io<const K: u8>(fd: BorrowedFd<'_>, write: bool, n: u32) {
+    let mut byte = [0u8; 1];
+    for _ in 0..n {
+        let r = if write {
+            rustix::io::write(fd, &byte)
+        } else {
+            rustix::io::read(fd, &mut byte)
+        };
+        black_box(r.unwrap_or(0));
+    }
+    black_box(K);
 }
 
 /// read of 1 byte from /dev/zero, or write of 1 byte to /dev/null, by every route.
 fn io_group<'a>(name: &'static str, fd: BorrowedFd<'a>, write: bool) -> Group<'a> {
-    let nr = if write { Sysno::write } else { Sysno::read };
-    let raw = fd.as_raw_fd();
-    let routes = vec![
-        route("inline asm", move |n| {
-            let mut byte = [0u8; 1];
-            for _ in 0..n {
-                let p = black_box(byte.as_mut_ptr()) as usize;
-                // SAFETY: a one-byte buffer for a one-byte read or write.
-                black_box(unsafe { asm_syscall3(nr, black_box(raw) as usize, p, 1) });
-            }
-        }),
-        route(
-            if write {
-                "sysbridge::io::write"
-            } else {
-                "sysbridge::io::read"
-            },
-            move |n| ours(fd, write, n),
-        ),
-        route("  ... with no-op hooks", move |n| {
-            with_noop_hooks(|| ours(fd, write, n))
-        }),
-        route(if write { "libc::write" } else { "libc::read" }, move |n| {
-            let mut byte = [0u8; 1];
-            for _ in 0..n {
-                let p = black_box(byte.as_mut_ptr());
-                // SAFETY: a one-byte buffer for a one-byte read or write.
-                let r = unsafe {
-                    if write {
-                        libc::write(black_box(raw), p.cast(), 1)
-                    } else {
-                        libc::read(black_box(raw), p.cast(), 1)
-                    }
-                };
-                black_box(r);
-            }
-        }),
-        route(
-            if write {
-                "rustix::io::write"
-            } else {
-                "rustix::io::read"
-            },
-            move |n| {
-                let mut byte = [0u8; 1];
-                for _ in 0..n {
-                    let fd = black_box(fd);
-                    let r = if write {
-                        rustix::io::write(fd, black_box(&byte))
-                    } else {
-                        rustix::io::read(fd, black_box(&mut byte))
-                    };
-                    black_box(r).ok();
-                }
-            },
-        ),
-    ];
+    let (ours, libc, rustix) = if write {
+        ("sysbridge::io::write", "libc::write", "rustix::io::write")
+    } else {
+        ("sysbridge::io::read", "libc::read", "rustix::io::read")
+    };
     Group {
         name,
-        batch: 20_000,
-        routes,
+        batch: 4_000,
+        routes: vec![
+            io_route("inline asm", fd, write, copies!(asm_io as IoLoop)),
+            io_route(ours, fd, write, copies!(ours_io as IoLoop)),
+            io_route(
+                "  ... raw entry, no hook check",
+                fd,
+                write,
+                copies!(raw_entry_io as IoLoop),
+            ),
+            io_route(
+                "  ... with no-op hooks registered",
+                fd,
+                write,
+                copies!(hooked_io as IoLoop),
+            ),
+            io_route(libc, fd, write, copies!(libc_io as IoLoop)),
+            io_route(rustix, fd, write, copies!(rustix_io as IoLoop)),
+        ],
     }
 }
 
+// ---- clock_gettime through the vDSO ----
+
+#[inline(never)]
+fn libc_clock<const K: u8>(n: u32) {
+    let mut ts = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    for _ in 0..n {
+        // SAFETY: `ts` is a valid timespec to write.
+        black_box(unsafe { libc::clock_gettime(libc::CLOCK_MONOTONIC, &mut ts) });
+        black_box(ts);
+    }
+    black_box(K);
+}
+
+#[inline(never)]
+fn ours_clock<const K: u8>(n: u32) {
+    for _ in 0..n {
+        black_box(clock_gettime(ClockId::Monotonic));
+    }
+    black_box(K);
+}
+
+#[inline(never)]
+fn rustix_clock<const K: u8>(n: u32) {
+    for _ in 0..n {
+        black_box(rustix::time::clock_gettime(
+            rustix::time::ClockId::Monotonic,
+        ));
+    }
+    black_box(K);
+}
+
 fn clock_group<'a>() -> Group<'a> {
-    use sysbridge::time::{ClockId, clock_gettime};
     Group {
         name: "clock_gettime(CLOCK_MONOTONIC)",
-        batch: 200_000,
+        batch: 40_000,
         routes: vec![
-            route("libc::clock_gettime (glibc vDSO)", |n| {
-                let mut ts = libc::timespec {
-                    tv_sec: 0,
-                    tv_nsec: 0,
-                };
-                for _ in 0..n {
-                    // SAFETY: `ts` is a valid timespec to write.
-                    black_box(unsafe { libc::clock_gettime(libc::CLOCK_MONOTONIC, &mut ts) });
-                    black_box(ts);
-                }
-            }),
-            route("sysbridge::time::clock_gettime", |n| {
-                for _ in 0..n {
-                    black_box(clock_gettime(black_box(ClockId::Monotonic)));
-                }
-            }),
-            route("rustix::time::clock_gettime", |n| {
-                for _ in 0..n {
-                    black_box(rustix::time::clock_gettime(black_box(
-                        rustix::time::ClockId::Monotonic,
-                    )));
-                }
-            }),
+            plain_route(
+                "libc::clock_gettime (glibc vDSO)",
+                copies!(libc_clock as PlainLoop),
+            ),
+            plain_route(
+                "sysbridge::time::clock_gettime",
+                copies!(ours_clock as PlainLoop),
+            ),
+            plain_route(
+                "rustix::time::clock_gettime",
+                copies!(rustix_clock as PlainLoop),
+            ),
         ],
     }
 }
@@ -294,7 +430,7 @@ fn main() {
         .collect();
     let quick = args.iter().any(|a| a == "--quick");
     let filter: Vec<&String> = args.iter().filter(|a| !a.starts_with("--")).collect();
-    let rounds = if quick { 15 } else { 101 };
+    let rounds = if quick { 101 } else { 1001 };
 
     let zero = File::open("/dev/zero").expect("/dev/zero");
     let null = File::options()
@@ -307,9 +443,7 @@ fn main() {
         io_group("write 1 byte to /dev/null", null.as_fd(), true),
         clock_group(),
     ];
-    println!(
-        "ratio = this route's time / the first route's, paired within each round; median and IQR"
-    );
+    println!("ratio: a route's time over the first route's, paired within each round");
     for g in &mut groups {
         if filter.is_empty() || filter.iter().any(|f| g.name.contains(f.as_str())) {
             run_group(g, rounds);

@@ -102,25 +102,23 @@ pub fn hooks() -> Option<&'static Hooks> {
     unsafe { HOOKS.load(Ordering::Acquire).as_ref() }
 }
 
-/// The slow path of a blocking entry, taken when hooks are registered: one outlined
-/// function for every arity (unused argument registers are passed as zero, which the
-/// kernel ignores), so the inlined fast path stays a load, a branch and `syscall`.
-///
-/// # Safety
-/// The call described by `nr` and `args` must be safe to make.
+/// Runs the enter hook, unless this thread is already inside a hook. Outlined and
+/// cold: the system call itself stays inline in the caller, its arguments in registers.
 #[cold]
 #[inline(never)]
-unsafe fn with_hooks(hooks: &Hooks, nr: Sysno, args: [usize; 6]) -> Result<usize, Errno> {
-    let [a0, a1, a2, a3, a4, a5] = args;
-    // SAFETY: forwarded from this function's contract.
-    let call = || unsafe { raw_syscall6(nr, a0, a1, a2, a3, a4, a5) };
-    if IN_HOOK.get() {
-        return call();
+fn enter_hook(hooks: &Hooks, nr: Sysno) {
+    if !IN_HOOK.get() {
+        in_hook(|| (hooks.enter)(nr));
     }
-    in_hook(|| (hooks.enter)(nr));
-    let result = call();
-    in_hook(|| (hooks.exit)(nr, result));
-    result
+}
+
+/// Runs the exit hook with the result, unless this thread is already inside a hook.
+#[cold]
+#[inline(never)]
+fn exit_hook(hooks: &Hooks, nr: Sysno, result: Result<usize, Errno>) {
+    if !IN_HOOK.get() {
+        in_hook(|| (hooks.exit)(nr, result));
+    }
 }
 
 /// Runs a hook with this thread's `IN_HOOK` flag set, clearing it even on unwind.
@@ -134,14 +132,6 @@ fn in_hook(hook: impl FnOnce()) {
     IN_HOOK.set(true);
     let _clear = Clear;
     hook();
-}
-
-/// Widens an argument list to six registers, the unused ones zero.
-#[inline(always)]
-fn pad<const N: usize>(args: [usize; N]) -> [usize; 6] {
-    let mut all = [0; 6];
-    all[..N].copy_from_slice(&args);
-    all
 }
 
 /// Turns the kernel's raw answer into a `Result`: `-4095..=-1` is an error number.
@@ -166,24 +156,26 @@ macro_rules! raw_fn {
     };
 }
 
-/// Defines a hooked entry: one load and one branch in front of the raw entry `$raw`,
-/// and the outlined [`with_hooks`] when hooks are registered.
+/// Defines a hooked entry: one load of the hooks pointer, a predicted branch on it
+/// before and after the call, and the outlined cold hook calls when hooks are
+/// registered. The same pointer serves both branches, so a thread sees `enter` and
+/// `exit` of the same hooks even if they are replaced meanwhile.
 macro_rules! hooked_fn {
     ($(#[$attr:meta])* $vis:vis $name:ident => $raw:ident $(, $a:ident)*) => {
         $(#[$attr])*
         #[inline(always)]
         $vis unsafe fn $name(nr: Sysno $(, $a: usize)*) -> Result<usize, Errno> {
-            let hooks = HOOKS.load(Ordering::Acquire);
-            if hooks.is_null() {
-                // SAFETY: forwarded from this function's contract.
-                unsafe { $raw(nr $(, $a)*) }
-            } else {
-                // SAFETY: every non-null value stored in HOOKS came from a
-                // `&'static Hooks`.
-                let hooks = unsafe { &*hooks };
-                // SAFETY: forwarded from this function's contract.
-                unsafe { with_hooks(hooks, nr, pad([$($a),*])) }
+            // SAFETY: every non-null value stored in HOOKS came from a `&'static Hooks`.
+            let hooks = unsafe { HOOKS.load(Ordering::Acquire).as_ref() };
+            if let Some(hooks) = hooks {
+                enter_hook(hooks, nr);
             }
+            // SAFETY: forwarded from this function's contract.
+            let result = unsafe { $raw(nr $(, $a)*) };
+            if let Some(hooks) = hooks {
+                exit_hook(hooks, nr, result);
+            }
+            result
         }
     };
 }
@@ -354,11 +346,5 @@ mod tests {
         assert_eq!(check(neg(-2)), Err(Errno::ENOENT));
         assert_eq!(check(neg(-1)), Err(Errno::EPERM));
         assert_eq!(check(isize::MAX as usize), Ok(isize::MAX as usize));
-    }
-
-    #[test]
-    fn pad_fills_unused_registers_with_zero() {
-        assert_eq!(pad([7, 8]), [7, 8, 0, 0, 0, 0]);
-        assert_eq!(pad([]), [0; 6]);
     }
 }
