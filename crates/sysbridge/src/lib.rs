@@ -34,10 +34,12 @@ mod sysno_generated;
 mod vdso;
 
 pub mod dir;
+pub mod event;
 pub mod fd;
 pub mod fs;
 pub mod io;
 pub mod mm;
+pub mod net;
 pub mod path;
 pub mod process;
 pub mod rand;

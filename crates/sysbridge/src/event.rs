@@ -1,0 +1,1 @@
+//! Readiness and event descriptors: epoll, poll, eventfd, timerfd, inotify.

@@ -1,0 +1,1 @@
+//! Sockets: unix, TCP/UDP, raw and packet sockets, addresses, options, messages.
