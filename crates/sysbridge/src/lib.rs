@@ -42,10 +42,14 @@ pub mod mm;
 pub mod net;
 pub mod path;
 pub mod process;
+pub mod ptrace;
 pub mod rand;
 pub mod raw;
+pub mod seccomp;
+pub mod signal;
 pub mod system;
 pub mod time;
 
 pub use errno::{Errno, ErrnoMessage};
+pub use sysno::SysnoSet;
 pub use sysno_generated::Sysno;

@@ -71,6 +71,7 @@ fn probes(scratch: &std::path::Path) -> Vec<Probe> {
     all.extend(mm_probes());
     all.extend(identity_probes());
     all.extend(time_probes());
+    all.extend(control_probes());
     all
 }
 
@@ -376,6 +377,80 @@ fn identity_probes() -> Vec<Probe> {
         }),
         probe("rand::getrandom", &["getrandom"], move || {
             black_box(rand::getrandom(&mut random, rand::GetRandomFlags::empty())).ok();
+        }),
+    ]
+}
+
+/// Process control: signals, waiting, exec failure, prctl, ptrace and seccomp (the
+/// calls that would change or end the probe process are made so that they fail or are
+/// harmless: a missing program, a pid that cannot exist, an empty filter).
+fn control_probes() -> Vec<Probe> {
+    use sysbridge::process::{CStrArray, Pid, RemoteIoVec, WaitFor, WaitId, WaitOptions};
+    use sysbridge::signal::{self, How, SaFlags, SigAction, SigHandler, SigSet, Signal};
+    let argv = CStrArray::new(["missing"]).unwrap();
+    let envp = CStrArray::new(Vec::<Vec<u8>>::new()).unwrap();
+    let nobody = Pid::from_raw(i32::MAX);
+    let me = process::getpid();
+    let data = [1u8; 8];
+    let mut copy = [0u8; 8];
+    let remote = [RemoteIoVec {
+        base: data.as_ptr() as u64,
+        len: 8,
+    }];
+    let default = SigAction {
+        handler: SigHandler::Default,
+        flags: SaFlags::empty(),
+        mask: SigSet::EMPTY,
+    };
+    vec![
+        probe("signal::kill", &["kill"], move || {
+            black_box(signal::kill(me, Signal::from_raw(0))).ok();
+        }),
+        probe("signal::tgkill", &["tgkill"], move || {
+            black_box(signal::tgkill(nobody, nobody, Signal::SIGUSR2)).ok();
+        }),
+        probe("signal::sigprocmask", &["rt_sigprocmask"], || {
+            black_box(signal::sigprocmask(How::Block, &SigSet::EMPTY)).ok();
+        }),
+        probe("signal::sigaction", &["rt_sigaction"], move || {
+            // SAFETY: SIGUSR2 keeps its default action.
+            black_box(unsafe { signal::sigaction(Signal::SIGUSR2, &default) }).ok();
+        }),
+        probe("process::wait4", &["wait4"], || {
+            black_box(process::wait4(WaitFor::Any, WaitOptions::NOHANG)).ok();
+        }),
+        probe("process::waitid", &["waitid"], || {
+            black_box(process::waitid(
+                WaitId::All,
+                WaitOptions::EXITED | WaitOptions::NOHANG,
+            ))
+            .ok();
+        }),
+        probe("process::execve ENOENT", &["execve"], move || {
+            black_box(process::execve(c"/nonexistent/missing", &argv, &envp));
+        }),
+        probe("process::personality", &["personality"], || {
+            black_box(process::personality(0xffff_ffff)).ok();
+        }),
+        probe("process::set_no_new_privs", &["prctl"], || {
+            black_box(process::set_no_new_privs()).ok();
+        }),
+        probe(
+            "process::process_vm_readv",
+            &["process_vm_readv"],
+            move || {
+                let local = &mut [std::io::IoSliceMut::new(&mut copy)];
+                black_box(process::process_vm_readv(me, local, &remote)).ok();
+            },
+        ),
+        probe("ptrace::interrupt", &["ptrace"], move || {
+            black_box(sysbridge::ptrace::interrupt(nobody)).ok();
+        }),
+        probe("ptrace::get_syscall_info", &["ptrace"], move || {
+            black_box(sysbridge::ptrace::get_syscall_info(nobody)).ok();
+        }),
+        probe("seccomp::set_filter", &["seccomp"], || {
+            black_box(sysbridge::seccomp::set_filter(&[], Default::default())).ok();
         }),
     ]
 }

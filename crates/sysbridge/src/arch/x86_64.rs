@@ -93,3 +93,18 @@ pub(crate) mod vdso {
 
 /// The huge page sizes x86_64 offers, smallest first (2 MiB, and 1 GiB with `pdpe1gb`).
 pub(crate) const HUGE_PAGE_SIZES: [usize; 2] = [2 << 20, 1 << 30];
+
+/// The signal-return trampoline every `rt_sigaction` installs as `sa_restorer`: when
+/// a handler returns, it returns here, and this calls `rt_sigreturn(2)` so the kernel
+/// restores the interrupted context from the signal frame. There is no libc to
+/// provide it. It never returns, and must not touch the stack: the frame the kernel
+/// built sits exactly at `rsp`.
+#[unsafe(naked)]
+pub(crate) unsafe extern "C" fn restore_rt() -> ! {
+    core::arch::naked_asm!(
+        "mov eax, {nr}",
+        "syscall",
+        "ud2",
+        nr = const crate::Sysno::rt_sigreturn as u32,
+    );
+}

@@ -1,8 +1,18 @@
-//! Process identity: `getpid(2)`, `getppid(2)`, `gettid(2)`, `getuid(2)`,
-//! `geteuid(2)`, `getgid(2)`, `getegid(2)`.
-//!
-//! None of these can fail, touch memory or block: all go through the raw entries,
-//! which never run hooks.
+//! Processes: identity (`getpid(2)`, `getppid(2)`, `gettid(2)`, `getuid(2)`,
+//! `geteuid(2)`, `getgid(2)`, `getegid(2)`: none can fail, touch memory or block, so
+//! all go through the raw entries), starting programs ([`fork`], [`execve`]), waiting
+//! ([`wait4`], [`waitid`]), attributes ([`set_no_new_privs`], [`personality`]…), and
+//! reading another process's memory ([`process_vm_readv`]).
+
+mod ctl;
+mod exec;
+mod vm;
+mod wait;
+
+pub use ctl::{personality, set_no_new_privs, set_pdeathsig};
+pub use exec::{CStrArray, execve, exit_group, fork};
+pub use vm::{RemoteIoVec, process_vm_readv};
+pub use wait::{Rusage, WaitFor, WaitId, WaitOptions, WaitStatus, wait4, wait4_rusage, waitid};
 
 use crate::{Sysno, raw};
 
