@@ -42,10 +42,10 @@ pub fn read(fd: impl AsFd, buf: &mut [u8]) -> Result<usize, Errno> {
 /// ```
 #[inline(always)]
 pub fn write(fd: impl AsFd, buf: &[u8]) -> Result<usize, Errno> {
-    // SAFETY: the kernel reads at most `buf.len()` bytes from `buf` and writes no
-    // user memory.
+    // SAFETY: the kernel reads at most `buf.len()` bytes from `buf`. Not a `readonly`
+    // entry: writing a file changes the memory of any shared mapping of it here.
     unsafe {
-        raw::syscall3_readonly(
+        raw::syscall3(
             Sysno::write,
             args::fd(fd.as_fd()),
             args::ptr(buf.as_ptr()),
@@ -75,9 +75,10 @@ pub fn pread(fd: impl AsFd, buf: &mut [u8], offset: u64) -> Result<usize, Errno>
 /// Issues `pwrite64(2)`; blocking.
 #[inline]
 pub fn pwrite(fd: impl AsFd, buf: &[u8], offset: u64) -> Result<usize, Errno> {
-    // SAFETY: the kernel only reads `buf.len()` bytes from `buf`.
+    // SAFETY: the kernel only reads `buf.len()` bytes from `buf` (not `readonly`: the
+    // file may be mapped shared here).
     unsafe {
-        raw::syscall4_readonly(
+        raw::syscall4(
             Sysno::pwrite64,
             args::fd(fd.as_fd()),
             args::ptr(buf.as_ptr()),
@@ -108,9 +109,10 @@ pub fn readv(fd: impl AsFd, bufs: &mut [IoSliceMut<'_>]) -> Result<usize, Errno>
 #[inline]
 pub fn writev(fd: impl AsFd, bufs: &[IoSlice<'_>]) -> Result<usize, Errno> {
     // SAFETY: `IoSlice` is ABI-compatible with `struct iovec` on Unix; the kernel
-    // only reads the iovecs and the buffers they describe.
+    // only reads the iovecs and the buffers they describe (not `readonly`: the file may
+    // be mapped shared here).
     unsafe {
-        raw::syscall3_readonly(
+        raw::syscall3(
             Sysno::writev,
             args::fd(fd.as_fd()),
             args::ptr(bufs.as_ptr()),
@@ -146,6 +148,10 @@ impl From<std::io::SeekFrom> for SeekFrom {
 
 /// Moves the file offset and returns the new one, from the start of the file.
 /// Issues `lseek(2)`; blocking.
+///
+/// Offsets of `2^64 - 4095` and above, which only files with unsigned offsets such as
+/// `/proc/PID/mem` reach, come back from the kernel inside the error range: such a seek
+/// moves the offset yet reports an error (glibc's `lseek` does the same).
 ///
 /// ```
 /// use sysbridge::io::{lseek, SeekFrom};

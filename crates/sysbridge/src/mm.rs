@@ -13,7 +13,11 @@
 //!
 //! Every function issues exactly one system call, through the hooked entries: the
 //! kernel may fault pages in or wait for writeback ([`memfd_create`], which only
-//! creates a descriptor, is the exception and never runs hooks).
+//! creates a descriptor, is the exception and never runs hooks). Dropping an owned
+//! mapping is one `munmap(2)`, and up to two more for a huge-page mapping whose
+//! length is not a multiple of its page size. A `munmap` that fails otherwise (`ENOMEM`
+//! when splitting would pass `vm.max_map_count`) leaves the pages mapped: a leak,
+//! never a fault.
 //!
 //! # Why the owned mappings are sound
 //!
@@ -47,9 +51,13 @@
 //!    - for file mappings, other processes can write or truncate the file, which Rust
 //!      cannot prevent: keeping the file long enough, and its bytes still while they
 //!      are borrowed, is the `unsafe` contract of [`mmap_file`] and
-//!      [`mmap_file_mut`]. [`mremap`](Mmap::mremap) refuses to grow a file mapping
-//!      past the range that contract covered;
-//!      [`mremap_unchecked`](Mmap::mremap_unchecked) is the `unsafe` way to do it;
+//!      [`mmap_file_mut`]. [`mremap`](Mmap::mremap) grows only private anonymous
+//!      memory: not a file mapping past the range that contract covered, nor shared
+//!      anonymous memory past the size of its shared-memory object (its new pages
+//!      would fault); [`mremap_unchecked`](Mmap::mremap_unchecked) is the `unsafe`
+//!      way to do it. Making a shared file mapping writable is refused too
+//!      ([`Mmap::into_mut`]): its writes would change the bytes other mappings of the
+//!      file lend out; [`Mmap::into_mut_unchecked`] is the `unsafe` way;
 //!    - advice that changes what the bytes read as (`MADV_DONTNEED`,
 //!      `MADV_DONTNEED_LOCKED`, `MADV_REMOVE`) takes `&mut self`
 //!      ([`madvise_mut`](Mmap::madvise_mut)), so no borrow sees the change. Advice
@@ -569,10 +577,42 @@ impl Access for ReadWrite {}
 pub struct Mmap<A: Access = ReadOnly> {
     ptr: NonNull<u8>,
     len: usize,
-    /// Whether pages come from a file, whose length the `unsafe` constructor's
-    /// contract covers only up to `len`.
-    file_backed: bool,
+    /// Where the pages come from, which decides whether the mapping may grow and
+    /// whether making it writable is safe.
+    backing: Backing,
     access: PhantomData<A>,
+}
+
+/// What backs an owned mapping.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Backing {
+    /// Private anonymous memory: ours alone, free to grow.
+    Private,
+    /// Shared anonymous memory: a shared-memory object whose size was fixed when it was
+    /// mapped, so pages past it would fault (`SIGBUS`).
+    SharedAnonymous,
+    /// A private file mapping: writes stay ours, but the `unsafe` constructor's
+    /// contract covers the file only up to the length mapped.
+    PrivateFile,
+    /// A shared file mapping: writes reach the file, and every other mapping of it.
+    SharedFile,
+}
+
+impl Backing {
+    fn of(anonymous: bool, flags: MapFlags) -> Backing {
+        match (anonymous, flags.intersects(MapFlags::SHARED)) {
+            (true, false) => Backing::Private,
+            (true, true) => Backing::SharedAnonymous,
+            (false, false) => Backing::PrivateFile,
+            (false, true) => Backing::SharedFile,
+        }
+    }
+
+    /// Whether growing keeps every page backed and covered by the constructor's
+    /// contract.
+    fn can_grow(self) -> bool {
+        self == Backing::Private
+    }
 }
 
 /// An owned mapping whose pages are readable and writable: it dereferences to
@@ -615,6 +655,11 @@ unsafe fn map<A: Access>(
     if !MapFlags::OWNED.contains(flags) {
         return Err(Errno::EINVAL);
     }
+    // Huge pages without a reservation fault (SIGBUS) on first touch when the pool
+    // runs dry; an owned mapping must be usable wherever it is read.
+    if flags.contains(MapFlags::HUGETLB | MapFlags::NORESERVE) {
+        return Err(Errno::EINVAL);
+    }
     let flags = if anonymous {
         flags.union(MapFlags::ANONYMOUS)
     } else {
@@ -627,7 +672,7 @@ unsafe fn map<A: Access>(
     Ok(Mmap {
         ptr: placed(addr),
         len,
-        file_backed: !anonymous,
+        backing: Backing::of(anonymous, flags),
         access: PhantomData,
     })
 }
@@ -803,11 +848,11 @@ impl<A: Access> Mmap<A> {
     /// assert_eq!((m.len(), m[0], m[3 * 4096 - 1]), (3 * 4096, 9, 0));
     /// ```
     pub fn mremap(&mut self, new_len: usize, flags: MremapFlags) -> Result<(), Errno> {
-        if self.file_backed && new_len > self.len {
+        if !self.backing.can_grow() && new_len > self.len {
             return Err(Errno::EINVAL);
         }
-        // SAFETY: a file mapping does not grow, so the constructor's contract still
-        // covers all of it.
+        // SAFETY: only private anonymous memory grows, and its new pages are zeroed
+        // memory of ours; everything else keeps the extent its pages are backed for.
         unsafe { self.mremap_unchecked(new_len, flags) }
     }
 
@@ -859,7 +904,7 @@ impl<A: Access> Mmap<A> {
         Mmap {
             ptr: this.ptr,
             len: this.len,
-            file_backed: this.file_backed,
+            backing: this.backing,
             access: PhantomData,
         }
     }
@@ -869,9 +914,29 @@ impl Mmap<ReadOnly> {
     /// Makes the mapping writable too (`PROT_READ | PROT_WRITE`). Issues
     /// `mprotect(2)`; blocking.
     ///
-    /// A shared file mapping of a descriptor opened read-only fails with `EACCES`; the
-    /// error holds the mapping.
+    /// A shared file mapping is refused with `EPERM` before any call: writes through
+    /// it would change the file under other mappings of it, whose borrows this value
+    /// cannot see; [`into_mut_unchecked`](Self::into_mut_unchecked) does it when the
+    /// caller can vouch for them. A mapping of a descriptor opened read-only fails
+    /// with `EACCES`. The error holds the mapping.
     pub fn into_mut(self) -> Result<MmapMut, ProtectError> {
+        if self.backing == Backing::SharedFile {
+            return Err(ProtectError {
+                errno: Errno::EPERM,
+                mapping: self,
+            });
+        }
+        self.reprotect()
+    }
+
+    /// [`into_mut`](Self::into_mut), shared file mappings included. Issues
+    /// `mprotect(2)`; blocking.
+    ///
+    /// # Safety
+    /// For a shared file mapping: while the result lives, no other mapping of the same
+    /// file range in this process may be borrowed, since writes through this one
+    /// change what they read.
+    pub unsafe fn into_mut_unchecked(self) -> Result<MmapMut, ProtectError> {
         self.reprotect()
     }
 }
@@ -936,7 +1001,7 @@ impl<A: Access> fmt::Debug for Mmap<A> {
             .field("ptr", &self.ptr)
             .field("len", &self.len)
             .field("prot", &A::PROT)
-            .field("file_backed", &self.file_backed)
+            .field("backing", &self.backing)
             .finish()
     }
 }

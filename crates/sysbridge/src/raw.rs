@@ -19,7 +19,10 @@
 //! `benches/syscalls.rs`: it is below what the benchmark can resolve).
 //!
 //! A hook runs on the thread making the call. A system call made from inside a hook
-//! does not run the hooks again (a thread-local guard prevents the recursion).
+//! does not run the hooks again (a thread-local guard prevents the recursion). A hook
+//! must not panic: a panic in a hook aborts the process, since unwinding into a
+//! wrapper between its system call and what follows could leak a new descriptor or
+//! leave a mapping recorded where it no longer is.
 //!
 //! # Which wrappers are blocking
 //!
@@ -121,17 +124,25 @@ fn exit_hook(hooks: &Hooks, nr: Sysno, result: Result<usize, Errno>) {
     }
 }
 
-/// Runs a hook with this thread's `IN_HOOK` flag set, clearing it even on unwind.
+/// Runs a hook with this thread's `IN_HOOK` flag set.
+///
+/// A hook must not unwind into the wrapper that called it: the wrapper may be between
+/// its system call and the bookkeeping that follows (a new descriptor not yet owned, a
+/// moved mapping not yet recorded), and unwinding there would leak it or leave a value
+/// describing memory that has moved. So a panicking hook aborts the process (after the
+/// panic message is printed).
 fn in_hook(hook: impl FnOnce()) {
-    struct Clear;
-    impl Drop for Clear {
+    struct AbortOnUnwind;
+    impl Drop for AbortOnUnwind {
         fn drop(&mut self) {
-            IN_HOOK.set(false);
+            std::process::abort();
         }
     }
     IN_HOOK.set(true);
-    let _clear = Clear;
+    let guard = AbortOnUnwind;
     hook();
+    core::mem::forget(guard);
+    IN_HOOK.set(false);
 }
 
 /// Turns the kernel's raw answer into a `Result`: `-4095..=-1` is an error number.

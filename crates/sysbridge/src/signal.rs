@@ -207,18 +207,19 @@ impl FromIterator<Signal> for SigSet {
 /// signal::kill(process::getpid(), signal::Signal::from_raw(0)).unwrap();
 /// ```
 pub fn kill(pid: Pid, sig: Signal) -> Result<(), Errno> {
-    // SAFETY: kill reads no memory; a signal to ourselves runs a handler or the
-    // default action, which is the caller's intent and no memory hazard.
-    unsafe { raw::raw_syscall2_readonly(Sysno::kill, pid.as_raw() as usize, sig.raw() as usize) }?;
+    // SAFETY: kill reads no memory. Not a `readonly` entry: a signal to ourselves runs
+    // its handler before the call returns, and what the handler writes must not be
+    // read from before the call.
+    unsafe { raw::raw_syscall2(Sysno::kill, pid.as_raw() as usize, sig.raw() as usize) }?;
     Ok(())
 }
 
 /// Sends `sig` to thread `tid` of thread group `tgid`. Issues `tgkill(2)`;
 /// non-blocking.
 pub fn tgkill(tgid: Pid, tid: Pid, sig: Signal) -> Result<(), Errno> {
-    // SAFETY: as for `kill`.
+    // SAFETY: as for `kill`, handler included.
     unsafe {
-        raw::raw_syscall3_readonly(
+        raw::raw_syscall3(
             Sysno::tgkill,
             tgid.as_raw() as usize,
             tid.as_raw() as usize,

@@ -5,7 +5,6 @@
 
 use core::ffi::CStr;
 use core::fmt;
-use core::mem::MaybeUninit;
 
 use linux_raw_sys::system::{SI_LOAD_SHIFT, new_utsname, sysinfo as raw_sysinfo};
 
@@ -85,12 +84,21 @@ impl fmt::Debug for Utsname {
 /// ```
 #[inline]
 pub fn uname() -> Result<Utsname, Errno> {
-    let mut buf = MaybeUninit::<new_utsname>::uninit();
+    // Zeroed, not uninitialised: a seccomp filter or tracer can fake success without
+    // writing, and the result must still be initialised memory.
+    let field = [0; 65];
+    let mut buf = new_utsname {
+        sysname: field,
+        nodename: field,
+        release: field,
+        version: field,
+        machine: field,
+        domainname: field,
+    };
     // SAFETY: the kernel writes one `struct new_utsname` into `buf`, which is that
     // type and borrowed mutably for the call.
-    unsafe { raw::raw_syscall1(Sysno::uname, args::mut_ptr(buf.as_mut_ptr())) }?;
-    // SAFETY: uname succeeded, so the kernel filled the whole structure.
-    Ok(Utsname(unsafe { buf.assume_init() }))
+    unsafe { raw::raw_syscall1(Sysno::uname, args::mut_ptr(&mut buf)) }?;
+    Ok(Utsname(buf))
 }
 
 /// Memory, swap, load and uptime figures: x86_64's `struct sysinfo`, from [`sysinfo`].
@@ -143,13 +151,27 @@ impl Sysinfo {
 /// ```
 #[inline]
 pub fn sysinfo() -> Result<Sysinfo, Errno> {
-    let mut buf = MaybeUninit::<raw_sysinfo>::uninit();
-    // SAFETY: the kernel writes one x86_64 `struct sysinfo` into `buf`, which is that
+    // Zeroed fields, as for `uname`: faked success must still leave them initialised
+    // (the padding is never read).
+    let mut raw = raw_sysinfo {
+        uptime: 0,
+        loads: [0; 3],
+        totalram: 0,
+        freeram: 0,
+        sharedram: 0,
+        bufferram: 0,
+        totalswap: 0,
+        freeswap: 0,
+        procs: 0,
+        pad: 0,
+        totalhigh: 0,
+        freehigh: 0,
+        mem_unit: 0,
+        _f: linux_raw_sys::system::__IncompleteArrayField::new(),
+    };
+    // SAFETY: the kernel writes one x86_64 `struct sysinfo` into `raw`, which is that
     // type and borrowed mutably for the call.
-    unsafe { raw::raw_syscall1(Sysno::sysinfo, args::mut_ptr(buf.as_mut_ptr())) }?;
-    // SAFETY: sysinfo succeeded, so the kernel filled the whole structure (it clears
-    // the padding too).
-    let raw = unsafe { buf.assume_init() };
+    unsafe { raw::raw_syscall1(Sysno::sysinfo, args::mut_ptr(&mut raw)) }?;
     Ok(Sysinfo {
         uptime: raw.uptime,
         loads: raw.loads,

@@ -8,6 +8,13 @@
 //! function pointer, one indirect call into the vDSO and a test of its result: glibc's
 //! path without its call through the PLT, its null check and its `errno` store.
 //!
+//! Resolving happens on the first call of any clock reader, and needs the auxiliary
+//! vector. In a glibc program it was captured before `main` and resolving makes no
+//! system call. Elsewhere (musl, or a library loaded in an unusual way) that first call
+//! also issues `prctl(PR_GET_AUXV)`, and if that fails (Linux before 6.4) `openat`,
+//! `read` and `close` on `/proc/self/auxv`: a strict seccomp allow-list must permit
+//! them, or call a clock reader once before installing the filter.
+//!
 //! The sleeps block and run the hooks. Each is one system call: a signal handler that
 //! interrupts it ends it with [`Slept::Interrupted`] and what to pass to resume.
 //! [`sleep`] is the loop that resumes until the time has passed.
@@ -24,7 +31,6 @@
 //! CPU clock, PTP devices), the `*_ALARM` clocks (see [`ClockId`]) and the auxiliary
 //! clocks of Linux 6.17.
 
-use core::mem::MaybeUninit;
 use core::ptr;
 use core::time::Duration;
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -238,15 +244,14 @@ pub fn clock_gettime(id: ClockId) -> Timespec {
 
 /// The timespec `read` fills (it returns 0 when it did), or zero if it fails.
 ///
-/// Not zeroing the timespec before the call keeps a store off the fast path, which made
-/// `clock_gettime` through the vDSO 4% faster on the machine it was measured on.
+/// The timespec starts zeroed rather than uninitialised: a seccomp filter or a tracer
+/// can make the call "succeed" without writing anything, and an uninitialised result
+/// would then be read. Zeroing costs one store.
 #[inline(always)]
 fn read_timespec(read: impl FnOnce(*mut __kernel_timespec) -> i32) -> Timespec {
-    let mut ts = MaybeUninit::<Timespec>::uninit();
-    if read(ts.as_mut_ptr().cast()) == 0 {
-        // SAFETY: success means the timespec was written, and `Timespec` has the
-        // kernel's layout.
-        unsafe { ts.assume_init() }
+    let mut ts = Timespec::default();
+    if read(ptr::from_mut(&mut ts).cast()) == 0 {
+        ts
     } else {
         Timespec::default()
     }

@@ -42,7 +42,7 @@ use core::ptr;
 use core::slice;
 use core::sync::atomic::{AtomicPtr, Ordering};
 
-use linux_raw_sys::auxvec::{AT_NULL, AT_SYSINFO_EHDR};
+use linux_raw_sys::auxvec::{AT_NULL, AT_PAGESZ, AT_SYSINFO_EHDR};
 use linux_raw_sys::elf::{
     DT_GNU_HASH, DT_HASH, DT_NULL, DT_STRTAB, DT_SYMTAB, DT_VERDEF, DT_VERSYM, EI_CLASS, EI_DATA,
     ELF_ST_BIND, ELF_ST_TYPE, ELFCLASS, ELFDATA, ELFMAG, EM_CURRENT, ET_DYN, Elf_Ehdr, Elf_Phdr,
@@ -99,7 +99,24 @@ unsafe extern "C" fn capture_auxv(argc: i32, argv: *const *const u8, envp: *cons
         entry = entry.wrapping_add(1);
     }
     let auxv = entry.wrapping_add(1).cast::<[usize; 2]>().cast_mut();
-    AUXV.store(auxv, Ordering::Relaxed);
+    // A host program that cut `environ` short in place (`environ[0] = NULL`) before
+    // loading us would put `auxv` among the environment's pointers: keep it only if
+    // it reads like an auxiliary vector, the page size within its first entries.
+    let mut page_size = None;
+    for i in 0..64 {
+        // SAFETY: the initial stack holds the vector and then the argument and
+        // environment strings, far more than 64 entries' worth, all mapped.
+        let [tag, value] = unsafe { auxv.wrapping_add(i).read() };
+        if tag == AT_NULL as usize {
+            break;
+        }
+        if tag == AT_PAGESZ as usize {
+            page_size = Some(value);
+        }
+    }
+    if page_size == Some(MIN_PAGE) {
+        AUXV.store(auxv, Ordering::Relaxed);
+    }
 }
 
 /// The value of auxiliary-vector entry `key`, or `None` if the vector has none or

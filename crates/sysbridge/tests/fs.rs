@@ -999,3 +999,19 @@ fn bad_pointer_is_efault_through_the_raw_layer() {
     let ret = unsafe { raw::syscall2(Sysno::fstat, file.as_raw_fd() as usize, 16) };
     assert_eq!(ret, Err(Errno::EFAULT));
 }
+
+#[test]
+fn an_absurd_read_dir_buffer_size_is_capped_not_fatal() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("a"), b"").unwrap();
+    let fd = fs::open(
+        dir.path(),
+        OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC,
+        Mode::empty(),
+    )
+    .unwrap();
+    let names: Vec<_> = fs::ReadDir::with_buffer_size(fd, usize::MAX)
+        .map(|e| e.unwrap().file_name().to_owned())
+        .collect();
+    assert_eq!(names.len(), 3, "{names:?}");
+}

@@ -180,7 +180,7 @@ fn into_read_only_and_back_change_permissions_and_keep_contents() {
 }
 
 #[test]
-fn into_mut_of_a_read_only_shared_file_fails_and_hands_the_mapping_back() {
+fn making_a_read_only_shared_file_mapping_writable_fails_and_hands_it_back() {
     let _serial = serial();
     let file = memfd("sysbridge-ro-test", page() as u64);
     file.write_all_at(b"file bytes", 0).unwrap();
@@ -190,12 +190,18 @@ fn into_mut_of_a_read_only_shared_file_fails_and_hands_the_mapping_back() {
     // mapped.
     let m = unsafe { mm::mmap_file(&read_only, 0, page(), MapFlags::SHARED) }.unwrap();
     assert_eq!(area_of(&m).perms, "r--s");
-    let err = m.into_mut().unwrap_err();
+    // The safe upgrade refuses any shared file mapping before a call; the unsafe one
+    // reaches the kernel, which refuses a descriptor opened read-only.
+    let m = m.into_mut().unwrap_err().mapping;
+    // SAFETY: no other mapping of the memfd exists.
+    let err = unsafe { m.into_mut_unchecked() }.unwrap_err();
     assert_eq!(err.errno, Errno::EACCES);
     let m = err.mapping;
     assert_eq!(area_of(&m).perms, "r--s");
     assert_eq!(&m[..10], b"file bytes");
-    assert_eq!(m.into_mut().map_err(Errno::from).err(), Some(Errno::EACCES));
+    // SAFETY: as above.
+    let again = unsafe { m.into_mut_unchecked() }.map_err(Errno::from);
+    assert_eq!(again.err(), Some(Errno::EACCES));
     // Writing a shared mapping needs a descriptor open for writing.
     // SAFETY: as above.
     let denied = unsafe { mm::mmap_file_mut(&read_only, 0, page(), MapFlags::SHARED) };
@@ -711,4 +717,54 @@ fn huge_page_mappings_of_any_length_are_unmapped_whole_on_drop() {
             "{len} bytes with {flags:?}: still mapped after drop"
         );
     }
+}
+
+#[test]
+fn only_private_anonymous_memory_grows() {
+    let _serial = serial();
+    // Shared anonymous memory is a shared-memory object of fixed size: pages past it
+    // would fault, so growing is refused before any call; shrinking is fine.
+    let mut shared = mm::mmap_anonymous(page(), MapFlags::SHARED).unwrap();
+    assert_eq!(
+        shared.mremap(3 * page(), MremapFlags::MAYMOVE),
+        Err(Errno::EINVAL)
+    );
+    let mut shared = mm::mmap_anonymous(2 * page(), MapFlags::SHARED).unwrap();
+    shared.mremap(page(), MremapFlags::MAYMOVE).unwrap();
+    assert_eq!(shared.len(), page());
+    let mut private = mm::mmap_anonymous(page(), MapFlags::PRIVATE).unwrap();
+    private.mremap(3 * page(), MremapFlags::MAYMOVE).unwrap();
+    private[3 * page() - 1] = 1;
+}
+
+#[test]
+fn unreserved_huge_pages_are_refused() {
+    let flags = MapFlags::PRIVATE | MapFlags::HUGETLB | MapFlags::NORESERVE;
+    assert_eq!(
+        mm::mmap_anonymous(2 << 20, flags).err(),
+        Some(Errno::EINVAL)
+    );
+}
+
+#[test]
+fn a_shared_file_mapping_becomes_writable_only_unsafely() {
+    let _serial = serial();
+    let file = memfd("sysbridge-into-mut", page() as u64);
+    // SAFETY: the memfd is this test's alone; nothing else maps it.
+    let m = unsafe { mm::mmap_file(&file, 0, page(), MapFlags::SHARED) }.unwrap();
+    let refused = m.into_mut().unwrap_err();
+    assert_eq!(refused.errno, Errno::EPERM);
+    // SAFETY: no other mapping of the memfd exists, so no borrow can see the writes.
+    let mut m = unsafe { refused.mapping.into_mut_unchecked() }.unwrap();
+    m[0] = 9;
+    let mut byte = [0u8; 1];
+    sysbridge::io::pread(&file, &mut byte, 0).unwrap();
+    assert_eq!(byte, [9]);
+    // A private file mapping's writes stay private: upgrading it is safe.
+    // SAFETY: as above.
+    let private = unsafe { mm::mmap_file(&file, 0, page(), MapFlags::PRIVATE) }.unwrap();
+    let mut private = private.into_mut().unwrap();
+    private[0] = 1;
+    sysbridge::io::pread(&file, &mut byte, 0).unwrap();
+    assert_eq!(byte, [9]);
 }

@@ -117,3 +117,42 @@ fn set_hooks_returns_the_previous_ones() {
     assert!(std::ptr::eq(back.unwrap(), &NESTED));
     assert!(raw::hooks().is_none() || original.is_some());
 }
+
+fn panicking_enter(_: Sysno) {
+    panic!("a hook that panics");
+}
+fn quiet_exit(_: Sysno, _: Result<usize, Errno>) {}
+static PANICKING: Hooks = Hooks {
+    enter: panicking_enter,
+    exit: quiet_exit,
+};
+
+#[test]
+fn a_panicking_hook_aborts_the_process() {
+    use std::os::unix::process::ExitStatusExt;
+    const CHILD: &str = "SYSBRIDGE_PANICKING_HOOK_CHILD";
+    if std::env::var_os(CHILD).is_some() {
+        // In the re-executed test binary: a blocking call under a panicking hook.
+        set_hooks(Some(&PANICKING));
+        let null = File::options().write(true).open("/dev/null").unwrap();
+        let _ = sysbridge::io::write(&null, b"x");
+        unreachable!("the hook's panic must abort before the write returns");
+    }
+    let out = std::process::Command::new(std::env::current_exe().unwrap())
+        .args([
+            "--exact",
+            "a_panicking_hook_aborts_the_process",
+            "--nocapture",
+        ])
+        .env(CHILD, "1")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(
+        out.status.signal(),
+        Some(libc::SIGABRT),
+        "{:?}\n{stderr}",
+        out.status
+    );
+    assert!(stderr.contains("a hook that panics"), "{stderr}");
+}

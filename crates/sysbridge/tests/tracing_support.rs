@@ -359,3 +359,34 @@ fn a_seccomp_filter_changes_what_calls_return() {
         Err(Errno::EINVAL)
     );
 }
+
+#[test]
+fn calls_faked_to_succeed_leave_outputs_zeroed_not_uninitialised() {
+    use sysbridge::time::{ClockId, Timespec, clock_gettime};
+    // Resolve the vDSO before the fork, so the child makes no extra calls.
+    clock_gettime(ClockId::Monotonic);
+    let set: SysnoSet = [Sysno::clock_gettime, Sysno::uname, Sysno::sysinfo]
+        .into_iter()
+        .collect();
+    // ERRNO(0): the call "succeeds" with 0 and the kernel writes nothing.
+    let prog = seccomp::filter_syscalls(&set, seccomp::ret_errno(Errno::from_raw(0)), RET_ALLOW);
+    let child = fork_child(|| {
+        if process::set_no_new_privs().is_err()
+            || seccomp::set_filter(&prog, FilterFlags::empty()).is_err()
+        {
+            return 100;
+        }
+        // CPU-time clocks are not answered by the vDSO: they reach the filter.
+        let zero = clock_gettime(ClockId::ProcessCputime) == Timespec::default();
+        let uname_empty = sysbridge::system::uname().is_ok_and(|u| u.sysname().is_empty());
+        let sysinfo_zero =
+            sysbridge::system::sysinfo().is_ok_and(|i| i.totalram == 0 && i.uptime == 0);
+        match (zero, uname_empty, sysinfo_zero) {
+            (true, true, true) => 0,
+            (false, _, _) => 1,
+            (_, false, _) => 2,
+            (_, _, false) => 3,
+        }
+    });
+    assert_eq!(wait_exit(child).exit_code(), Some(0));
+}

@@ -9,9 +9,12 @@
 //! Two variants exist per arity:
 //! - `syscallN`: the kernel may read and write any memory the arguments point to, so
 //!   the compiler must assume all memory changed (the default `asm!` contract).
-//! - `syscallN_readonly`: for calls that never write user memory (`getpid`, `write`,
-//!   `close`, ...), marked `readonly` so the compiler may keep values in registers
-//!   across the call. None is `pure`: every system call may observe or change state
+//! - `syscallN_readonly`: for calls that never write user memory (`getpid`, `close`,
+//!   `lseek`, ...), marked `readonly` so the compiler may keep values in registers
+//!   across the call. "Never" includes the indirect ways: writing or truncating a
+//!   file changes any shared mapping of it in this process, and a signal sent to
+//!   ourselves runs a handler before the call returns, so `write`, `ftruncate`,
+//!   `openat` (`O_TRUNC`) and `kill` are not `readonly`. None is `pure`: every system call may observe or change state
 //!   that is not in its arguments (a `getpid` after `fork` answers differently).
 
 use core::arch::asm;

@@ -45,8 +45,9 @@ pub fn fdatasync(fd: impl AsFd) -> Result<(), Errno> {
 /// ```
 #[inline]
 pub fn ftruncate(fd: impl AsFd, len: u64) -> Result<(), Errno> {
-    // SAFETY: ftruncate touches no user memory.
-    unsafe { raw::syscall2_readonly(Sysno::ftruncate, args::fd(fd.as_fd()), len as usize) }?;
+    // SAFETY: ftruncate reads no user memory. Not `readonly`: shrinking zeroes the
+    // tail of a shared mapping of the file in this process.
+    unsafe { raw::syscall2(Sysno::ftruncate, args::fd(fd.as_fd()), len as usize) }?;
     Ok(())
 }
 
@@ -90,9 +91,10 @@ bitflags::bitflags! {
 /// ```
 #[inline]
 pub fn fallocate(fd: impl AsFd, flags: FallocateFlags, offset: u64, len: u64) -> Result<(), Errno> {
-    // SAFETY: fallocate touches no user memory.
+    // SAFETY: fallocate reads no user memory. Not `readonly`: punching or zeroing a
+    // range changes any shared mapping of it in this process.
     unsafe {
-        raw::syscall4_readonly(
+        raw::syscall4(
             Sysno::fallocate,
             args::fd(fd.as_fd()),
             flags.bits() as usize,

@@ -32,7 +32,8 @@ use crate::{Errno, Sysno, args, raw};
 /// ```
 #[inline]
 pub fn getdents64(fd: impl AsFd, buf: &mut [u8]) -> Result<usize, Errno> {
-    // The kernel reads the count as an `int`: larger buffers are used in part.
+    // The kernel takes the count as an `unsigned int` but refuses sizes above
+    // `INT_MAX`: larger buffers are used in part.
     let len = buf.len().min(i32::MAX as usize);
     // SAFETY: the kernel writes at most `len <= buf.len()` bytes into `buf`, which is
     // borrowed mutably for the call.
@@ -194,6 +195,10 @@ impl FusedIterator for DirEntries<'_> {}
 /// system call.
 pub const READ_DIR_BUFFER_SIZE: usize = 8192;
 
+/// The largest buffer [`ReadDir::with_buffer_size`] allocates: 1 MiB, several thousand
+/// entries per `getdents64` call.
+pub const MAX_READ_DIR_BUFFER_SIZE: usize = 1 << 20;
+
 /// The entries of a directory, read through its descriptor with one [`getdents64`]
 /// call each time the buffer runs dry.
 ///
@@ -230,12 +235,15 @@ impl<Fd: AsFd> ReadDir<Fd> {
     }
 
     /// Reads the directory `fd` with a buffer of `size` bytes (fewer than the next
-    /// entry needs, at most 280, and the first refill fails with `EINVAL`).
+    /// entry needs, at most 280, and the first refill fails with `EINVAL`). Sizes
+    /// above [`MAX_READ_DIR_BUFFER_SIZE`] are cut to it: larger buffers hold more
+    /// entries per call but gain nothing measurable, and an absurd size must not abort
+    /// the process on allocation.
     #[inline]
     pub fn with_buffer_size(fd: Fd, size: usize) -> ReadDir<Fd> {
         ReadDir {
             fd,
-            buf: vec![0; size].into_boxed_slice(),
+            buf: vec![0; size.min(MAX_READ_DIR_BUFFER_SIZE)].into_boxed_slice(),
             start: 0,
             end: 0,
             done: false,

@@ -49,7 +49,8 @@ pub use self::copy::{copy_file_range, sendfile};
 pub use self::data::{FallocateFlags, fallocate, fdatasync, fsync, ftruncate};
 pub use self::direct::{AlignedBuf, FALLBACK_DIO_ALIGN};
 pub use self::dirent::{
-    DirEntries, DirEntry, OwnedDirEntry, READ_DIR_BUFFER_SIZE, ReadDir, getdents64,
+    DirEntries, DirEntry, MAX_READ_DIR_BUFFER_SIZE, OwnedDirEntry, READ_DIR_BUFFER_SIZE, ReadDir,
+    getdents64,
 };
 pub use self::flags::{AtFlags, Mode, OFlags};
 pub use self::names::{

@@ -35,10 +35,11 @@ pub fn openat(
 ) -> Result<OwnedFd, Errno> {
     let dirfd = dirfd.as_fd();
     path.with_c_str(|path| {
-        // SAFETY: the kernel reads the NUL-terminated `path` and writes no user memory;
-        // the new descriptor is ours.
+        // SAFETY: the kernel reads the NUL-terminated `path`; the new descriptor is
+        // ours. Not a `readonly` entry: `O_TRUNC` zeroes the pages of any shared
+        // mapping of the file in this process.
         let ret = unsafe {
-            raw::syscall4_readonly(
+            raw::syscall4(
                 Sysno::openat,
                 args::fd(dirfd),
                 args::ptr(path.as_ptr()),
@@ -141,9 +142,10 @@ pub fn openat2(dirfd: impl AsFd, path: impl Arg, how: &OpenHow) -> Result<OwnedF
     };
     path.with_c_str(|path| {
         // SAFETY: the kernel reads the NUL-terminated `path` and the `open_how` of the
-        // size we pass, and writes no user memory; the new descriptor is ours.
+        // size we pass; the new descriptor is ours. Not `readonly`: `O_TRUNC` changes
+        // shared mappings of the file.
         let ret = unsafe {
-            raw::syscall4_readonly(
+            raw::syscall4(
                 Sysno::openat2,
                 args::fd(dirfd),
                 args::ptr(path.as_ptr()),
