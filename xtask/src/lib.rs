@@ -12,6 +12,8 @@
 //! `cargo xtask check` (and the test in `tests/tables_fresh.rs`) fails when they differ
 //! from what the generator produces now.
 
+pub mod xlat;
+
 use std::ffi::CStr;
 use std::fmt::Write as _;
 use std::io::Write as _;
@@ -60,7 +62,41 @@ pub fn render_all() -> Result<Vec<Output>, Error> {
             headers.describe()
         ));
     }
+    let mut sources = Vec::new();
+    let dir = headers.dir.join("src/x86_64");
+    let mut files: Vec<_> = std::fs::read_dir(&dir)
+        .map_err(|e| format!("{}: {e}", dir.display()))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .collect();
+    files.sort();
+    for f in files {
+        sources.push(std::fs::read_to_string(&f).map_err(|e| format!("{}: {e}", f.display()))?);
+    }
+    let consts = xlat::constants(&sources);
+    let spec_dir = workspace_root().join("crates/sysbridge-trace/xlat");
+    let mut spec_files: Vec<_> = std::fs::read_dir(&spec_dir)
+        .map_err(|e| format!("{}: {e}", spec_dir.display()))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "in"))
+        .collect();
+    spec_files.sort();
+    let mut specs = Vec::new();
+    for f in &spec_files {
+        let text = std::fs::read_to_string(f).map_err(|e| format!("{}: {e}", f.display()))?;
+        let name = f.file_name().map_or_else(String::new, |n| format!("xlat/{}", n.to_string_lossy()));
+        specs.push((name, text));
+    }
+    let mut xlat_header = String::new();
+    header(
+        &mut xlat_header,
+        "The tracer's named-value tables",
+        &format!("crates/sysbridge-trace/xlat/*.in and the values of {} src/x86_64/*.rs (the kernel's UAPI headers)", headers.describe()),
+    );
     Ok(vec![
+        Output {
+            path: "crates/sysbridge-trace/src/decode/xlat_generated.rs",
+            text: rustfmt(&xlat::render(&specs, &consts, &xlat_header)?)?,
+        },
         Output {
             path: "crates/sysbridge/src/sysno_generated.rs",
             text: rustfmt(&render_sysno(&headers, &syscalls))?,

@@ -15,6 +15,7 @@
 mod errno;
 mod lookup;
 mod sysno;
+mod trace;
 
 use std::io::{self, Write};
 use std::process::ExitCode;
@@ -45,6 +46,8 @@ enum Command {
     Errno(lookup::Args<errno::Errors>),
     /// Look up x86_64 system-call numbers: openat <-> 257
     Sysno(lookup::Args<sysno::SystemCalls>),
+    /// Trace system calls and signals, as strace does (and faster)
+    Trace(Box<trace::Args>),
 }
 
 impl Command {
@@ -53,6 +56,7 @@ impl Command {
         match self {
             Command::Errno(_) => "errno",
             Command::Sysno(_) => "sysno",
+            Command::Trace(_) => "trace",
         }
     }
 
@@ -61,12 +65,16 @@ impl Command {
         match self {
             Command::Errno(args) => lookup::run(args, out, diagnostics),
             Command::Sysno(args) => lookup::run(args, out, diagnostics),
+            Command::Trace(_) => unreachable!("trace runs on its own in main"),
         }
     }
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    if let Command::Trace(args) = &cli.command {
+        return trace::main(args);
+    }
     let mut out = io::stdout().lock();
     let mut diagnostics = io::stderr().lock();
     let written = cli
