@@ -127,17 +127,14 @@ pub fn codes_rs(winerror_h: &str, extra_h: &str) -> String {
             writeln!(s, "{}\n    {}", head, value).unwrap();
         }
     }
-    let mut by_code: BTreeMap<u32, &str> = BTreeMap::new();
-    for (name, code) in &codes {
-        by_code.entry(*code).or_insert(name);
-    }
-    s.push_str("\n/// `(code, name)` sorted by code; the first name `winerror.h` gives a code.\n");
-    s.push_str("#[rustfmt::skip]\n");
-    s.push_str("pub(crate) static NAMES: &[(u32, &str)] = &[\n");
-    for (code, name) in &by_code {
-        writeln!(s, "    ({}, \"{}\"),", code, name).unwrap();
-    }
-    s.push_str("];\n");
+    push_names(
+        &mut s,
+        &codes,
+        "u32",
+        "code",
+        "Win32 error code",
+        "winerror.h",
+    );
     s
 }
 
@@ -154,31 +151,59 @@ pub fn errno_rs(errno_h: &str) -> String {
         writeln!(s, "/// errno value {}.", value).unwrap();
         writeln!(s, "pub const {}: i32 = {};", name, value).unwrap();
     }
-    let mut by_value: BTreeMap<i32, &str> = BTreeMap::new();
-    for (name, value) in &values {
-        by_value.entry(*value).or_insert(name);
-    }
-    s.push_str("\n/// `(value, name)` sorted by value; the first name `errno.h` gives a value.\n");
-    s.push_str("#[rustfmt::skip]\n");
-    s.push_str("pub(crate) static NAMES: &[(i32, &str)] = &[\n");
-    for (value, name) in &by_value {
-        writeln!(s, "    ({}, \"{}\"),", value, name).unwrap();
-    }
-    s.push_str("];\n\n");
-    s.push_str(ERRNO_NAME_FN);
+    push_names(&mut s, &values, "i32", "value", "errno value", "errno.h");
     s
 }
 
-/// The lookup function `errno_generated.rs` ends with.
-const ERRNO_NAME_FN: &str = "\
-/// The name of the errno value `value` (`\"ENOENT\"`), or `None` for an unknown value.
-pub fn name(value: i32) -> Option<&'static str> {
-    NAMES
-        .binary_search_by_key(&value, |&(v, _)| v)
-        .ok()
-        .map(|i| NAMES[i].1)
+/// Appends `NAMES`, the `(number, name)` table sorted by number (the first name the
+/// header gives a number wins), and `name`, its lookup function.
+fn push_names<T: Copy + Ord + std::fmt::Display>(
+    s: &mut String,
+    entries: &[(String, T)],
+    ty: &str,
+    what: &str,
+    noun: &str,
+    header: &str,
+) {
+    let mut by_number: BTreeMap<T, &str> = BTreeMap::new();
+    for (name, number) in entries {
+        by_number.entry(*number).or_insert(name);
+    }
+    writeln!(
+        s,
+        "\n/// `({}, name)` sorted by {}; the first name `{}` gives a {}.",
+        what, what, header, what
+    )
+    .unwrap();
+    s.push_str("#[rustfmt::skip]\n");
+    writeln!(s, "pub(crate) static NAMES: &[({}, &str)] = &[", ty).unwrap();
+    for (number, name) in &by_number {
+        writeln!(s, "    ({}, \"{}\"),", number, name).unwrap();
+    }
+    s.push_str("];\n\n");
+    writeln!(
+        s,
+        "/// The name of the {} `{}`, or `None` for an unnamed one.",
+        noun, what
+    )
+    .unwrap();
+    writeln!(
+        s,
+        "pub fn name({}: {}) -> Option<&'static str> {{",
+        what, ty
+    )
+    .unwrap();
+    s.push_str("    NAMES\n");
+    writeln!(
+        s,
+        "        .binary_search_by_key(&{}, |&(number, _)| number)",
+        what
+    )
+    .unwrap();
+    s.push_str("        .ok()\n");
+    s.push_str("        .map(|i| NAMES[i].1)\n");
+    s.push_str("}\n");
 }
-";
 
 /// `tables MINGW_INCLUDE_DIR OUT_SRC_DIR`: reads `winerror.h` and `errno.h` and writes
 /// `codes_generated.rs` and `errno_generated.rs`.

@@ -6295,3 +6295,11 @@ pub(crate) static NAMES: &[(u32, &str)] = &[
     (15818, "ERROR_STATE_CONTAINER_NAME_SIZE_LIMIT_EXCEEDED"),
     (15841, "ERROR_API_UNAVAILABLE"),
 ];
+
+/// The name of the Win32 error code `code`, or `None` for an unnamed one.
+pub fn name(code: u32) -> Option<&'static str> {
+    NAMES
+        .binary_search_by_key(&code, |&(number, _)| number)
+        .ok()
+        .map(|i| NAMES[i].1)
+}

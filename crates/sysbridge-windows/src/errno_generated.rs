@@ -251,10 +251,10 @@ pub(crate) static NAMES: &[(i32, &str)] = &[
     (140, "EWOULDBLOCK"),
 ];
 
-/// The name of the errno value `value` (`"ENOENT"`), or `None` for an unknown value.
+/// The name of the errno value `value`, or `None` for an unnamed one.
 pub fn name(value: i32) -> Option<&'static str> {
     NAMES
-        .binary_search_by_key(&value, |&(v, _)| v)
+        .binary_search_by_key(&value, |&(number, _)| number)
         .ok()
         .map(|i| NAMES[i].1)
 }

@@ -39,10 +39,7 @@ impl Win32Error {
     /// mingw-w64's `winerror.h` does not name. When several names share a code the
     /// first one the header gives is returned (`ERROR_SUCCESS`, not `NO_ERROR`).
     pub fn name(self) -> Option<&'static str> {
-        codes::NAMES
-            .binary_search_by_key(&self.0, |&(code, _)| code)
-            .ok()
-            .map(|i| codes::NAMES[i].1)
+        codes::name(self.0)
     }
 
     /// The error whose [`name`](Win32Error::name) is `name`, if there is one.

@@ -42,7 +42,8 @@ pub struct Completion {
     pub key: usize,
     /// Bytes transferred.
     pub bytes: u32,
-    /// The operation's [`ReadOp::id`]; 0 for a posted packet.
+    /// The operation's [`ReadOp::id`]; 0 for a posted packet. Ids are unique among the
+    /// operations alive at one time; a finished operation's id may be reused.
     pub id: usize,
     /// The operation's outcome (`ERROR_HANDLE_EOF` for a read at or past the end,
     /// `ERROR_OPERATION_ABORTED` for a cancelled one).
@@ -140,8 +141,10 @@ impl AsHandle for CompletionPort {
 
 /// A file opened for overlapped I/O (`CreateFileW` with `FILE_FLAG_OVERLAPPED`).
 ///
-/// It deliberately does not implement [`AsHandle`]: the synchronous wrappers of
-/// [`fs`](crate::fs) must not be given an overlapped handle.
+/// It deliberately neither implements [`AsHandle`] nor gives its handle away: the
+/// synchronous wrappers of [`fs`](crate::fs) must not be given an overlapped handle
+/// (while a read started here may still be in flight, in particular). It is closed
+/// when dropped.
 #[derive(Debug)]
 pub struct OverlappedFile {
     handle: OwnedHandle,
@@ -160,13 +163,6 @@ impl OverlappedFile {
         let flags = flags.bits() | sys::FILE_FLAG_OVERLAPPED;
         let handle = create_file_raw(path.as_ref(), access, share, disposition, flags)?;
         Ok(OverlappedFile { handle })
-    }
-
-    /// Gives the handle back (to close it with
-    /// [`close_handle`](crate::handle::close_handle), say); it stays an overlapped
-    /// handle.
-    pub fn into_handle(self) -> OwnedHandle {
-        self.handle
     }
 }
 

@@ -145,9 +145,46 @@ fn floating_point_arguments_and_results() {
     let (_, r2, _) = unsafe { sqrt.call(&[2.0f64.to_bits() as usize]) };
     assert_eq!(f64::from_bits(r2 as u64), 2.0f64.sqrt());
     let pow = msvcrt.proc("pow").unwrap();
-    // SAFETY: double pow(double, double): the second argument travels in XMM1.
-    let (_, r2, _) = unsafe { pow.call(&[2.0f64.to_bits() as usize, 10.0f64.to_bits() as usize]) };
-    assert_eq!(f64::from_bits(r2 as u64), 1024.0);
+    // Varying exponents, so that a value left over in XMM1 cannot pass for the argument
+    // (an unused third slot, so that the copy of the arguments does not leave it there).
+    for exponent in 0..20 {
+        let exponent_bits = f64::from(exponent).to_bits() as usize;
+        let args = [1.5f64.to_bits() as usize, exponent_bits, 0];
+        // SAFETY: double pow(double, double): the second argument travels in XMM1.
+        let (_, r2, _) = unsafe { pow.call(&args) };
+        assert_eq!(
+            f64::from_bits(r2 as u64),
+            1.5f64.powi(exponent),
+            "1.5^{}",
+            exponent
+        );
+    }
+}
+
+#[test]
+fn a_double_third_argument_reaches_xmm2() {
+    let msvcrt = Dll::load("msvcrt.dll").unwrap();
+    let ecvt_s = msvcrt.proc("_ecvt_s").unwrap();
+    for (value, digits, point) in [(3.25, "325", 1), (-271.828, "272", 3), (0.0625, "625", -1)] {
+        let mut buf = [0u8; 32];
+        let (mut dec, mut sign) = (0i32, 0i32);
+        let args = [
+            buf.as_mut_ptr() as usize,
+            buf.len(),
+            f64::to_bits(value) as usize,
+            3,
+            &mut dec as *mut i32 as usize,
+            &mut sign as *mut i32 as usize,
+        ];
+        // SAFETY: errno_t _ecvt_s(char *buf, size_t size, double value, int count,
+        // int *dec, int *sign): the buffer holds `size` bytes, the pointers are valid.
+        let (status, _, _) = unsafe { ecvt_s.call(&args) };
+        assert_eq!(status, 0, "{}", value);
+        assert_eq!(
+            (c_text(&buf).as_str(), dec, sign != 0),
+            (digits, point, value < 0.0)
+        );
+    }
 }
 
 #[test]

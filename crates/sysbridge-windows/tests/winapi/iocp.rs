@@ -1,10 +1,12 @@
+use std::os::windows::io::{FromRawHandle, RawHandle};
 use std::time::Duration;
 
-use sysbridge_windows::codes;
-use sysbridge_windows::fs::{CreationDisposition, FileAccess, FileFlags, FileShare};
+use sysbridge_windows::fs::{write_file, CreationDisposition, FileAccess, FileFlags, FileShare};
 use sysbridge_windows::iocp::{CompletionPort, OverlappedFile, ReadOp};
+use sysbridge_windows::wide::WideCString;
+use sysbridge_windows::{codes, LazyProc, OwnedHandle};
 
-use crate::temp_path;
+use crate::{temp_path, KERNEL32};
 
 const DATA: &[u8] = b"0123456789abcdefghijklmnopqrstuvwxyz";
 const LONG: Option<Duration> = Some(Duration::from_secs(30));
@@ -90,4 +92,71 @@ fn posted_packets_and_unfinished_reads() {
     assert_eq!((c.key, c.id), (3, id));
     drop(file);
     std::fs::remove_file(&path).unwrap();
+}
+
+static CREATE_NAMED_PIPE: LazyProc = KERNEL32.proc("CreateNamedPipeW");
+
+/// The server end of a new outbound byte pipe (`CreateNamedPipeW`, synchronous).
+fn pipe_server(name: &str) -> OwnedHandle {
+    let wide = WideCString::new(name).unwrap();
+    let (pipe_access_outbound, one_instance, size) = (2, 1, 4096);
+    // SAFETY: CreateNamedPipeW(LPCWSTR name, DWORD open mode, DWORD pipe mode (byte,
+    // blocking: 0), DWORD max instances, DWORD out size, DWORD in size, DWORD timeout,
+    // LPSECURITY_ATTRIBUTES (null)); the name is NUL-terminated and alive.
+    let (handle, _, err) = unsafe {
+        CREATE_NAMED_PIPE.call(&[
+            wide.as_ptr() as usize,
+            pipe_access_outbound,
+            0,
+            one_instance,
+            size,
+            size,
+            0,
+            0,
+        ])
+    };
+    assert!(
+        handle != 0 && handle != usize::MAX,
+        "CreateNamedPipeW: {}",
+        err
+    );
+    // SAFETY: a fresh handle that nothing else owns.
+    unsafe { OwnedHandle::from_raw_handle(handle as RawHandle) }
+}
+
+#[test]
+fn a_pending_read_completes_when_data_arrives_or_is_cancelled() {
+    let unique = temp_path("pipe");
+    let name = format!(
+        r"\\.\pipe\{}",
+        unique.file_name().unwrap().to_string_lossy()
+    );
+    let server = pipe_server(&name);
+    let client = OverlappedFile::open(
+        &name,
+        FileAccess::GENERIC_READ,
+        FileShare::empty(),
+        CreationDisposition::OpenExisting,
+        FileFlags::empty(),
+    )
+    .unwrap();
+    let port = CompletionPort::new(0).unwrap();
+    port.associate(&client, 11).unwrap();
+
+    // Nothing written yet: the read stays pending and no packet comes.
+    let op = ReadOp::start(&client, 0, 16).unwrap();
+    let idle = port.get(Some(Duration::from_millis(100))).unwrap_err();
+    assert_eq!(idle, codes::WAIT_TIMEOUT);
+    assert_eq!(write_file(&server, b"ping").unwrap(), 4);
+    let c = port.get(LONG).unwrap();
+    assert_eq!((c.key, c.id, c.bytes, c.result), (11, op.id(), 4, Ok(())));
+    assert_eq!(op.finish().unwrap(), b"ping");
+
+    // Dropped while pending: cancelled (CancelIoEx), and the packet says so.
+    let op = ReadOp::start(&client, 0, 16).unwrap();
+    let id = op.id();
+    drop(op);
+    let c = port.get(LONG).unwrap();
+    assert_eq!((c.id, c.bytes), (id, 0));
+    assert_eq!(c.result, Err(codes::ERROR_OPERATION_ABORTED));
 }

@@ -15,6 +15,14 @@ fn child_exit_code_is_read_back() {
         Ok(WaitStatus::Signaled)
     );
     assert_eq!(child.exit_code(), Ok(7));
+    // The program given by full path, so that nothing is searched for.
+    let system = std::env::var_os("SystemRoot").expect("SystemRoot is set");
+    let cmd = std::path::Path::new(&system)
+        .join("system32")
+        .join("cmd.exe");
+    let child = create_process(Some(cmd.as_os_str()), OsStr::new("cmd /c exit 3")).unwrap();
+    assert_eq!(child.wait(None), Ok(WaitStatus::Signaled));
+    assert_eq!(child.exit_code(), Ok(3));
     // The handle stays signaled.
     assert_eq!(
         wait_for_single_object(&child.process, Some(Duration::ZERO)),
