@@ -124,7 +124,8 @@ impl<'dll> Proc<'dll> {
     /// # Safety
     /// The arguments must be what the procedure expects, in number and meaning, and the
     /// call must be sound by its contract (valid pointers, open handles, …): nothing
-    /// here can check what a DLL function does with them.
+    /// here can check what a DLL function does with them. The procedure must not let an
+    /// SEH exception escape: the trampoline's frame carries no unwind information.
     pub unsafe fn call(&self, args: &[usize]) -> (usize, usize, Win32Error) {
         // SAFETY: the address came from GetProcAddress on a module kept loaded by the
         // borrow; the caller vouches for the arguments.
