@@ -83,14 +83,19 @@ pub fn render_all() -> Result<Vec<Output>, Error> {
     let mut specs = Vec::new();
     for f in &spec_files {
         let text = std::fs::read_to_string(f).map_err(|e| format!("{}: {e}", f.display()))?;
-        let name = f.file_name().map_or_else(String::new, |n| format!("xlat/{}", n.to_string_lossy()));
+        let name = f
+            .file_name()
+            .map_or_else(String::new, |n| format!("xlat/{}", n.to_string_lossy()));
         specs.push((name, text));
     }
     let mut xlat_header = String::new();
     header(
         &mut xlat_header,
         "The tracer's named-value tables",
-        &format!("crates/sysbridge-trace/xlat/*.in and the values of {} src/x86_64/*.rs (the kernel's UAPI headers)", headers.describe()),
+        &format!(
+            "crates/sysbridge-trace/xlat/*.in and the values of {} src/x86_64/*.rs (the kernel's UAPI headers)",
+            headers.describe()
+        ),
     );
     Ok(vec![
         Output {

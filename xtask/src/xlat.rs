@@ -18,9 +18,15 @@ pub fn constants(sources: &[String]) -> HashMap<String, i128> {
     let mut map = HashMap::new();
     for src in sources {
         for line in src.lines() {
-            let Some(rest) = line.trim().strip_prefix("pub const ") else { continue };
-            let Some((name, rest)) = rest.split_once(':') else { continue };
-            let Some((_, value)) = rest.split_once(" = ") else { continue };
+            let Some(rest) = line.trim().strip_prefix("pub const ") else {
+                continue;
+            };
+            let Some((name, rest)) = rest.split_once(':') else {
+                continue;
+            };
+            let Some((_, value)) = rest.split_once(" = ") else {
+                continue;
+            };
             if let Ok(v) = value.trim_end_matches(';').trim().parse::<i128>() {
                 map.entry(name.trim().to_string()).or_insert(v);
             }
@@ -54,7 +60,11 @@ struct Table {
 
 /// Renders the spec files `specs` (name and text) with values from `consts` as Rust
 /// source.
-pub fn render(specs: &[(String, String)], consts: &HashMap<String, i128>, header: &str) -> Result<String, Error> {
+pub fn render(
+    specs: &[(String, String)],
+    consts: &HashMap<String, i128>,
+    header: &str,
+) -> Result<String, Error> {
     let mut tables: Vec<Table> = Vec::new();
     for (file, spec) in specs {
         parse(file, spec, consts, &mut tables)?;
@@ -63,7 +73,12 @@ pub fn render(specs: &[(String, String)], consts: &HashMap<String, i128>, header
 }
 
 /// Adds the tables of one spec file to `tables`.
-fn parse(file: &str, spec: &str, consts: &HashMap<String, i128>, tables: &mut Vec<Table>) -> Result<(), Error> {
+fn parse(
+    file: &str,
+    spec: &str,
+    consts: &HashMap<String, i128>,
+    tables: &mut Vec<Table>,
+) -> Result<(), Error> {
     let first = tables.len();
     for (n, raw) in spec.lines().enumerate() {
         let line = raw.split('#').next().unwrap_or("").trim();
@@ -72,12 +87,19 @@ fn parse(file: &str, spec: &str, consts: &HashMap<String, i128>, tables: &mut Ve
         }
         let at = || format!("{file}:{}", n + 1);
         if let Some(head) = line.strip_prefix('[') {
-            let (name, rest) = head.split_once(']').ok_or_else(|| format!("{}: bad header", at()))?;
+            let (name, rest) = head
+                .split_once(']')
+                .ok_or_else(|| format!("{}: bad header", at()))?;
             let mut words = rest.split_whitespace();
             let flags = match words.next() {
                 Some("flags") => true,
                 Some("enum") => false,
-                other => return Err(format!("{}: kind must be flags or enum, not {other:?}", at())),
+                other => {
+                    return Err(format!(
+                        "{}: kind must be flags or enum, not {other:?}",
+                        at()
+                    ));
+                }
             };
             tables.push(Table {
                 name: name.to_string(),
@@ -92,8 +114,16 @@ fn parse(file: &str, spec: &str, consts: &HashMap<String, i128>, tables: &mut Ve
         }
         let table = tables.last_mut().expect("checked above");
         let (name, value) = match line.split_once('=') {
-            Some((name, v)) => (name.trim(), literal(v.trim()).ok_or_else(|| format!("{}: bad value", at()))?),
-            None => (line, *consts.get(line).ok_or_else(|| format!("{}: {line} is not in the headers", at()))?),
+            Some((name, v)) => (
+                name.trim(),
+                literal(v.trim()).ok_or_else(|| format!("{}: bad value", at()))?,
+            ),
+            None => (
+                line,
+                *consts
+                    .get(line)
+                    .ok_or_else(|| format!("{}: {line} is not in the headers", at()))?,
+            ),
         };
         table.entries.push((value, name.to_string()));
     }
@@ -107,7 +137,12 @@ fn emit(tables: &[Table], header: &str) -> Result<String, Error> {
     for t in tables {
         let kind = if t.flags { "flags" } else { "enumeration" };
         writeln!(o, "/// `{}` ({kind}).", t.name).unwrap();
-        writeln!(o, "pub(crate) static {}: Xlat = Xlat {{", t.name.to_uppercase()).unwrap();
+        writeln!(
+            o,
+            "pub(crate) static {}: Xlat = Xlat {{",
+            t.name.to_uppercase()
+        )
+        .unwrap();
         o.push_str("    entries: &[\n");
         for (v, name) in &t.entries {
             // Values are stored sign-extended to 64 bits.
@@ -130,10 +165,15 @@ mod tests {
 
     #[test]
     fn renders_tables_in_spec_order() {
-        let consts = constants(&["pub const PROT_READ: u32 = 1;\npub const SI_QUEUE: i32 = -1;\n".to_string()]);
+        let consts = constants(&[
+            "pub const PROT_READ: u32 = 1;\npub const SI_QUEUE: i32 = -1;\n".to_string(),
+        ]);
         let spec = "[prot] flags PROT_???\nPROT_READ\nPROT_X=0x10 # not in the headers\n[si] enum\nSI_QUEUE\n";
         let out = render(&[("t.in".into(), spec.into())], &consts, "").unwrap();
-        assert!(out.contains("(0x1, \"PROT_READ\"),\n        (0x10, \"PROT_X\")"), "{out}");
+        assert!(
+            out.contains("(0x1, \"PROT_READ\"),\n        (0x10, \"PROT_X\")"),
+            "{out}"
+        );
         assert!(out.contains("unknown: Some(\"PROT_???\")"));
         assert!(out.contains("(0xffffffffffffffff, \"SI_QUEUE\")"));
         let err = render(&[("t.in".into(), "[t] enum\nNOPE\n".into())], &consts, "").unwrap_err();

@@ -9,8 +9,8 @@ use std::process::ExitCode;
 use sysbridge::process::{self, Pid};
 use sysbridge::signal::{self, How, SaFlags, SigAction, SigHandler, SigSet, Signal};
 use sysbridge_trace::{
-    FdPaths, HexStrings, Options, Outcome, SeccompBpf, SignalSet, SortBy, Status, StatusSet, Summary,
-    SyscallSet, Timestamps,
+    FdPaths, HexStrings, Options, Outcome, SeccompBpf, SignalSet, SortBy, Status, StatusSet,
+    Summary, SyscallSet, Timestamps,
 };
 
 /// The arguments of `sysbridge trace`, spelled as strace spells them.
@@ -120,7 +120,11 @@ pub(crate) struct Args {
     json: bool,
 
     /// The command to run, and its arguments
-    #[arg(trailing_var_arg = true, allow_hyphen_values = true, value_name = "COMMAND")]
+    #[arg(
+        trailing_var_arg = true,
+        allow_hyphen_values = true,
+        value_name = "COMMAND"
+    )]
     command: Vec<OsString>,
 }
 
@@ -194,13 +198,21 @@ impl Args {
         if self.verbose {
             o.abbrev = SyscallSet::none();
         }
-        let long_forms = [("trace", &self.trace), ("signal", &self.signal), ("status", &self.status)];
+        let long_forms = [
+            ("trace", &self.trace),
+            ("signal", &self.signal),
+            ("status", &self.status),
+        ];
         let expressions = self
             .expressions
             .iter()
             .map(String::as_str)
             .map(|e| e.split_once('=').unwrap_or(("trace", e)))
-            .chain(long_forms.iter().filter_map(|(k, v)| v.as_deref().map(|v| (*k, v))));
+            .chain(
+                long_forms
+                    .iter()
+                    .filter_map(|(k, v)| v.as_deref().map(|v| (*k, v))),
+            );
         for (kind, set) in expressions {
             match kind {
                 "trace" | "t" => o.trace = SyscallSet::parse(set)?,
@@ -250,7 +262,11 @@ pub(crate) fn main(args: &Args) -> ExitCode {
 /// Ends this process by `sig`, as the traced command ended, so that a shell sees the
 /// same status (strace does the same); 128 + the signal number if that fails.
 fn die_like(sig: Signal) -> ExitCode {
-    let default = SigAction { handler: SigHandler::Default, flags: SaFlags::empty(), mask: SigSet::EMPTY };
+    let default = SigAction {
+        handler: SigHandler::Default,
+        flags: SaFlags::empty(),
+        mask: SigSet::EMPTY,
+    };
     // SAFETY: restoring the default action installs no code.
     let _ = unsafe { signal::sigaction(sig, &default) };
     let _ = signal::sigprocmask(How::Unblock, &SigSet::EMPTY.with(sig));

@@ -93,12 +93,18 @@ pub struct SyscallSet {
 impl SyscallSet {
     /// Every call.
     pub fn all() -> SyscallSet {
-        SyscallSet { known: SysnoSet::all(), unknown: true }
+        SyscallSet {
+            known: SysnoSet::all(),
+            unknown: true,
+        }
     }
 
     /// No call.
     pub fn none() -> SyscallSet {
-        SyscallSet { known: SysnoSet::new(), unknown: false }
+        SyscallSet {
+            known: SysnoSet::new(),
+            unknown: false,
+        }
     }
 
     /// Whether call number `nr` is in the set.
@@ -144,7 +150,10 @@ impl SyscallSet {
             }
         }
         if negate {
-            set = SyscallSet { known: set.known.complement(), unknown: !set.unknown };
+            set = SyscallSet {
+                known: set.known.complement(),
+                unknown: !set.unknown,
+            };
         }
         Ok(set)
     }
@@ -161,13 +170,19 @@ fn select_syscalls(item: &str, set: &mut SyscallSet) -> Result<(), String> {
     }
     if let Some(class) = item.strip_prefix('%') {
         let class = class_named(class).ok_or_else(|| format!("invalid system call '{item}'"))?;
-        set.known.extend(ROWS.iter().filter(|r| r.classes.intersects(class)).map(|r| r.nr));
+        set.known.extend(
+            ROWS.iter()
+                .filter(|r| r.classes.intersects(class))
+                .map(|r| r.nr),
+        );
         return Ok(());
     }
     if let Some(pattern) = item.strip_prefix('/') {
-        let re = regex::Regex::new(pattern).map_err(|e| format!("invalid regular expression '{pattern}': {e}"))?;
+        let re = regex::Regex::new(pattern)
+            .map_err(|e| format!("invalid regular expression '{pattern}': {e}"))?;
         let before = set.known.len();
-        set.known.extend(Sysno::all().filter(|s| re.is_match(s.name())));
+        set.known
+            .extend(Sysno::all().filter(|s| re.is_match(s.name())));
         return if set.known.len() > before || Sysno::all().any(|s| re.is_match(s.name())) {
             Ok(())
         } else {
@@ -303,11 +318,17 @@ mod tests {
         let set = SyscallSet::parse("!openat").unwrap();
         assert!(!set.contains(Sysno::openat) && set.contains(Sysno::read) && set.contains_raw(999));
         let set = SyscallSet::parse("%file").unwrap();
-        assert!(set.contains(Sysno::openat) && set.contains(Sysno::execve) && !set.contains(Sysno::read));
+        assert!(
+            set.contains(Sysno::openat)
+                && set.contains(Sysno::execve)
+                && !set.contains(Sysno::read)
+        );
         let set = SyscallSet::parse("%net").unwrap();
         assert!(set.contains(Sysno::connect) && !set.contains(Sysno::openat));
         let set = SyscallSet::parse("/^stat").unwrap();
-        assert!(set.contains(Sysno::stat) && set.contains(Sysno::statx) && !set.contains(Sysno::fstat));
+        assert!(
+            set.contains(Sysno::stat) && set.contains(Sysno::statx) && !set.contains(Sysno::fstat)
+        );
         assert!(SyscallSet::parse("nosuchcall").is_err());
         let set = SyscallSet::parse("?nosuchcall,read").unwrap();
         assert!(set.contains(Sysno::read));
@@ -319,13 +340,25 @@ mod tests {
     #[test]
     fn signal_and_status_sets() {
         let set = SignalSet::parse("SIGCHLD,usr1,15").unwrap();
-        assert!(set.contains(Signal::SIGCHLD) && set.contains(Signal::SIGUSR1) && set.contains(Signal::SIGTERM));
+        assert!(
+            set.contains(Signal::SIGCHLD)
+                && set.contains(Signal::SIGUSR1)
+                && set.contains(Signal::SIGTERM)
+        );
         assert!(!set.contains(Signal::SIGINT));
-        assert!(!SignalSet::parse("!SIGCHLD").unwrap().contains(Signal::SIGCHLD));
+        assert!(
+            !SignalSet::parse("!SIGCHLD")
+                .unwrap()
+                .contains(Signal::SIGCHLD)
+        );
         assert!(SignalSet::parse("SIGNOPE").is_err());
         let st = StatusSet::parse("failed").unwrap();
         assert!(st.contains(Status::Failed) && !st.contains(Status::Successful));
-        assert!(StatusSet::parse("!failed").unwrap().contains(Status::Unfinished));
+        assert!(
+            StatusSet::parse("!failed")
+                .unwrap()
+                .contains(Status::Unfinished)
+        );
         assert!(StatusSet::parse("bogus").is_err());
     }
 }

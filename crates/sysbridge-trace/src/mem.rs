@@ -30,15 +30,26 @@ impl Mem {
             return Ok(());
         }
         let n = self.read_some(tid, addr, buf)?;
-        if n == buf.len() { Ok(()) } else { Err(Errno::EFAULT) }
+        if n == buf.len() {
+            Ok(())
+        } else {
+            Err(Errno::EFAULT)
+        }
     }
 
     /// Copies up to `buf.len()` bytes, stopping early at an unmapped page; fails when
     /// not even the first byte can be read.
     fn read_some(&mut self, tid: i32, addr: u64, buf: &mut [u8]) -> Result<usize, Errno> {
         if !self.use_proc {
-            let remote = [RemoteIoVec { base: addr, len: buf.len() }];
-            match process::process_vm_readv(Pid::from_raw(tid), &mut [IoSliceMut::new(buf)], &remote) {
+            let remote = [RemoteIoVec {
+                base: addr,
+                len: buf.len(),
+            }];
+            match process::process_vm_readv(
+                Pid::from_raw(tid),
+                &mut [IoSliceMut::new(buf)],
+                &remote,
+            ) {
                 Ok(0) => return Err(Errno::EFAULT),
                 Ok(n) => return Ok(n),
                 Err(e) if e == Errno::ENOSYS || e == Errno::EPERM => self.use_proc = true,
@@ -49,7 +60,11 @@ impl Mem {
             Some(f) => f,
             None => {
                 let path = format!("/proc/{tid}/mem");
-                let f = fs::open(path.as_str(), OFlags::RDONLY | OFlags::CLOEXEC, Mode::empty())?;
+                let f = fs::open(
+                    path.as_str(),
+                    OFlags::RDONLY | OFlags::CLOEXEC,
+                    Mode::empty(),
+                )?;
                 self.proc_files.entry(tid).or_insert(f)
             }
         };
@@ -144,9 +159,15 @@ mod tests {
         let me = sysbridge::process::getpid().as_raw();
         let text = b"hello\0world";
         let mut out = Vec::new();
-        assert_eq!(mem.read_cstr(me, text.as_ptr() as u64, 32, &mut out), Ok(true));
+        assert_eq!(
+            mem.read_cstr(me, text.as_ptr() as u64, 32, &mut out),
+            Ok(true)
+        );
         assert_eq!(out, b"hello");
-        assert_eq!(mem.read_cstr(me, text.as_ptr() as u64, 3, &mut out), Ok(false));
+        assert_eq!(
+            mem.read_cstr(me, text.as_ptr() as u64, 3, &mut out),
+            Ok(false)
+        );
         assert_eq!(out, b"hel");
         // A string that runs up to the end of a mapping, then unmapped memory.
         let map = sysbridge::mm::mmap_anonymous(8192, sysbridge::mm::MapFlags::PRIVATE).unwrap();

@@ -29,11 +29,17 @@ impl Summary {
     /// Counts one finished call of number `nr` that took `spent`.
     pub(crate) fn count(&mut self, nr: u64, failed: bool, spent: Timespec) {
         // Numbers no table knows are not counted, as in strace.
-        let Some(nr) = u32::try_from(nr).ok().filter(|&n| Sysno::from_raw(n).is_some()) else {
+        let Some(nr) = u32::try_from(nr)
+            .ok()
+            .filter(|&n| Sysno::from_raw(n).is_some())
+        else {
             return;
         };
         let seen = self.seen;
-        let c = self.counts.entry(nr).or_insert_with(|| Count { first: seen, ..Count::default() });
+        let c = self.counts.entry(nr).or_insert_with(|| Count {
+            first: seen,
+            ..Count::default()
+        });
         self.seen += 1;
         c.calls += 1;
         c.errors += u64::from(failed);
@@ -86,7 +92,11 @@ impl Summary {
         // An error count of 0 prints as blanks (strace's "%.0u").
         let blank_zero = |n: u64| if n == 0 { String::new() } else { n.to_string() };
         for (name, c) in &rows {
-            let percent = if c.time == 0 { 0.0 } else { 100.0 * secs(c.time) / secs(total_ns) };
+            let percent = if c.time == 0 {
+                0.0
+            } else {
+                100.0 * secs(c.time) / secs(total_ns)
+            };
             let _ = writeln!(
                 o,
                 "{percent:>6.2} {:>w_secs$.6} {:>w_avg$} {:>w_calls$} {:>w_errors$} {name}",
@@ -97,7 +107,11 @@ impl Summary {
             );
         }
         o.push_str(&rule);
-        let total_avg = if calls == 0 { 0 } else { (secs(total_ns) / calls as f64 * 1e6) as u64 };
+        let total_avg = if calls == 0 {
+            0
+        } else {
+            (secs(total_ns) / calls as f64 * 1e6) as u64
+        };
         let _ = writeln!(
             o,
             "{:>6.2} {:>w_secs$.6} {total_avg:>w_avg$} {calls:>w_calls$} {:>w_errors$} total",
@@ -116,7 +130,10 @@ mod tests {
     #[test]
     fn renders_strace_s_table() {
         let mut s = Summary::default();
-        let us = |n: i64| Timespec { tv_sec: 0, tv_nsec: n * 1000 };
+        let us = |n: i64| Timespec {
+            tv_sec: 0,
+            tv_nsec: n * 1000,
+        };
         s.count(Sysno::read.raw().into(), false, us(30));
         s.count(Sysno::read.raw().into(), false, us(10));
         s.count(Sysno::openat.raw().into(), true, us(60));

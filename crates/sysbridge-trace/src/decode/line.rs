@@ -22,7 +22,10 @@ pub(crate) struct Xlat {
 impl Xlat {
     /// The name of exactly `value`, if an entry has it.
     pub(crate) fn name(&self, value: u64) -> Option<&'static str> {
-        self.entries.iter().find(|(v, _)| *v == value).map(|(_, n)| *n)
+        self.entries
+            .iter()
+            .find(|(v, _)| *v == value)
+            .map(|(_, n)| *n)
     }
 }
 
@@ -344,7 +347,10 @@ mod tests {
         entries: &[(1, "PROT_READ"), (2, "PROT_WRITE"), (4, "PROT_EXEC")],
         unknown: Some("PROT_???"),
     };
-    static WITH_ZERO: Xlat = Xlat { entries: &[(0, "PROT_NONE"), (1, "PROT_READ")], unknown: None };
+    static WITH_ZERO: Xlat = Xlat {
+        entries: &[(0, "PROT_NONE"), (1, "PROT_READ")],
+        unknown: None,
+    };
 
     fn flags(t: &Xlat, v: u64) -> String {
         let mut s = String::new();
@@ -379,7 +385,10 @@ mod tests {
         l.ptr(0);
         assert_eq!(l.text, "3, {st_mode=S_IFREG|0644, st_size=10, ...}, NULL");
         let json = l.take_json().unwrap();
-        assert_eq!(json, serde_json::json!([3, {"st_mode": "S_IFREG|0644", "st_size": 10}, null]));
+        assert_eq!(
+            json,
+            serde_json::json!([3, {"st_mode": "S_IFREG|0644", "st_size": 10}, null])
+        );
     }
 
     #[test]

@@ -11,7 +11,15 @@
 pub(crate) mod line;
 mod quote;
 
+mod desc;
+mod file;
 mod generic;
+mod mem;
+mod net;
+mod process;
+mod signal;
+mod time;
+pub(crate) mod types;
 pub(crate) mod xlat_generated;
 
 use sysbridge::{Errno, Sysno};
@@ -306,7 +314,11 @@ impl Decoders {
 
     /// The decoder of call `nr`: its own, or the generic one.
     pub(crate) fn get(&self, nr: u64) -> Decoder {
-        self.by_nr.get(nr as usize).copied().flatten().unwrap_or_else(fallback)
+        self.by_nr
+            .get(nr as usize)
+            .copied()
+            .flatten()
+            .unwrap_or_else(fallback)
     }
 }
 
@@ -319,4 +331,11 @@ pub(crate) fn fallback() -> Decoder {
 /// The decoder a family provides for `nr`, if any.
 fn lookup(nr: Sysno) -> Option<Decoder> {
     generic::lookup(nr)
+        .or_else(|| file::lookup(nr))
+        .or_else(|| desc::lookup(nr))
+        .or_else(|| mem::lookup(nr))
+        .or_else(|| process::lookup(nr))
+        .or_else(|| signal::lookup(nr))
+        .or_else(|| net::lookup(nr))
+        .or_else(|| time::lookup(nr))
 }

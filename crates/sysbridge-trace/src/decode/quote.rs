@@ -11,7 +11,9 @@ use crate::options::HexStrings;
 pub(crate) fn quote(out: &mut String, bytes: &[u8], hex: HexStrings) {
     let all_hex = match hex {
         HexStrings::All => true,
-        HexStrings::NonAscii => bytes.iter().any(|&c| c > 0x7e || (c < b' ' && !(9..=13).contains(&c))),
+        HexStrings::NonAscii => bytes
+            .iter()
+            .any(|&c| c > 0x7e || (c < b' ' && !(9..=13).contains(&c))),
         HexStrings::Escaped => false,
     };
     out.push('"');
@@ -33,7 +35,8 @@ pub(crate) fn quote(out: &mut String, bytes: &[u8], hex: HexStrings) {
             0x0b => out.push_str("\\v"),
             b' '..=b'~' => out.push(c as char),
             _ => {
-                let next_is_octal_digit = bytes.get(i + 1).is_some_and(|n| (b'0'..=b'7').contains(n));
+                let next_is_octal_digit =
+                    bytes.get(i + 1).is_some_and(|n| (b'0'..=b'7').contains(n));
                 if next_is_octal_digit {
                     let _ = write!(out, "\\{c:03o}");
                 } else {
@@ -57,7 +60,10 @@ mod tests {
 
     #[test]
     fn quotes_like_strace() {
-        assert_eq!(q(b"\x7fELF\x02\x01\x01\x00\x00", HexStrings::Escaped), r#""\177ELF\2\1\1\0\0""#);
+        assert_eq!(
+            q(b"\x7fELF\x02\x01\x01\x00\x00", HexStrings::Escaped),
+            r#""\177ELF\2\1\1\0\0""#
+        );
         assert_eq!(q(b"a\"b\\c\n\t", HexStrings::Escaped), r#""a\"b\\c\n\t""#);
         // An octal digit after an escape forces three digits.
         assert_eq!(q(b"\x001", HexStrings::Escaped), r#""\0001""#);

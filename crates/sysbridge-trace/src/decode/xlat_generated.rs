@@ -3,6 +3,19 @@
 
 use super::line::Xlat;
 
+/// `at_flags` (flags).
+pub(crate) static AT_FLAGS: Xlat = Xlat {
+    entries: &[
+        (0x100, "AT_SYMLINK_NOFOLLOW"),
+        (0x200, "AT_REMOVEDIR"),
+        (0x400, "AT_SYMLINK_FOLLOW"),
+        (0x800, "AT_NO_AUTOMOUNT"),
+        (0x1000, "AT_EMPTY_PATH"),
+        (0x8000, "AT_RECURSIVE"),
+    ],
+    unknown: Some("AT_???"),
+};
+
 /// `siginfo_codes` (enumeration).
 pub(crate) static SIGINFO_CODES: Xlat = Xlat {
     entries: &[

@@ -125,7 +125,10 @@ fn ts_sub(a: Timespec, b: Timespec) -> Timespec {
         s -= 1;
         n += 1_000_000_000;
     }
-    Timespec { tv_sec: s, tv_nsec: n }
+    Timespec {
+        tv_sec: s,
+        tv_nsec: n,
+    }
 }
 
 /// Traces as `opts` says and returns how the traced command ended.
@@ -151,9 +154,11 @@ pub fn run(mut opts: Options) -> Result<Outcome, String> {
             SeccompBpf::Auto => leaves_calls_out,
         };
 
-    let mut ptrace_opts = PtraceOptions::TRACESYSGOOD | PtraceOptions::TRACEEXEC | PtraceOptions::TRACEEXIT;
+    let mut ptrace_opts =
+        PtraceOptions::TRACESYSGOOD | PtraceOptions::TRACEEXEC | PtraceOptions::TRACEEXIT;
     if opts.follow_forks {
-        ptrace_opts |= PtraceOptions::TRACECLONE | PtraceOptions::TRACEFORK | PtraceOptions::TRACEVFORK;
+        ptrace_opts |=
+            PtraceOptions::TRACECLONE | PtraceOptions::TRACEFORK | PtraceOptions::TRACEVFORK;
     }
     if seccomp {
         ptrace_opts |= PtraceOptions::TRACESECCOMP;
@@ -164,7 +169,11 @@ pub fn run(mut opts: Options) -> Result<Outcome, String> {
     }
     let printer = Printer::new(&opts, opts.attach.len())?;
     let mut engine = Engine {
-        decode_opts: DecodeOpts { strsize: opts.strsize, hex: opts.hex, fd_paths: opts.fd_paths },
+        decode_opts: DecodeOpts {
+            strsize: opts.strsize,
+            hex: opts.hex,
+            fd_paths: opts.fd_paths,
+        },
         tracees: HashMap::new(),
         printer,
         mem: Mem::default(),
@@ -187,11 +196,15 @@ pub fn run(mut opts: Options) -> Result<Outcome, String> {
         let pid = spawn::start(&prepared, ptrace_opts | PtraceOptions::EXITKILL)?;
         engine.child = Some(pid);
         // Seized in its own group-stop, the child first reports that stop: its startup.
-        engine.tracees.insert(pid.as_raw(), Tracee::new(engine.opts.json, true));
+        engine
+            .tracees
+            .insert(pid.as_raw(), Tracee::new(engine.opts.json, true));
     }
     for &pid in &engine.opts.attach.clone() {
         for tid in spawn::attach(pid, ptrace_opts)? {
-            engine.tracees.insert(tid.as_raw(), Tracee::new(engine.opts.json, false));
+            engine
+                .tracees
+                .insert(tid.as_raw(), Tracee::new(engine.opts.json, false));
             if engine.opts.quiet == 0 {
                 eprintln!("sysbridge: Process {tid} attached");
             }
@@ -222,10 +235,28 @@ pub fn run(mut opts: Options) -> Result<Outcome, String> {
 /// or attached processes); with `-o` and a started command they are ignored, so that
 /// the command handles its own Ctrl-C and the trace records it.
 fn install_signal_handlers(non_interactive: bool) {
-    let handler = if non_interactive { SigHandler::Ignore } else { SigHandler::Handler(interrupt) };
-    let action = SigAction { handler, flags: SaFlags::empty(), mask: SigSet::EMPTY };
-    let ignore = SigAction { handler: SigHandler::Ignore, flags: SaFlags::empty(), mask: SigSet::EMPTY };
-    for sig in [Signal::SIGHUP, Signal::SIGINT, Signal::SIGQUIT, Signal::SIGPIPE, Signal::SIGTERM] {
+    let handler = if non_interactive {
+        SigHandler::Ignore
+    } else {
+        SigHandler::Handler(interrupt)
+    };
+    let action = SigAction {
+        handler,
+        flags: SaFlags::empty(),
+        mask: SigSet::EMPTY,
+    };
+    let ignore = SigAction {
+        handler: SigHandler::Ignore,
+        flags: SaFlags::empty(),
+        mask: SigSet::EMPTY,
+    };
+    for sig in [
+        Signal::SIGHUP,
+        Signal::SIGINT,
+        Signal::SIGQUIT,
+        Signal::SIGPIPE,
+        Signal::SIGTERM,
+    ] {
         // SAFETY: `interrupt` only stores to an atomic, which is async-signal-safe.
         let _ = unsafe { signal::sigaction(sig, &action) };
     }
@@ -240,7 +271,11 @@ impl Engine {
     /// the process tree or program (the tracer must see them).
     fn seccomp_filter(&self) -> Vec<seccomp::Insn> {
         let mut set: SysnoSet = self.opts.trace.known().clone();
-        set.extend(ROWS.iter().filter(|r| r.classes.contains(Class::SECCOMP_DEFAULT)).map(|r| r.nr));
+        set.extend(
+            ROWS.iter()
+                .filter(|r| r.classes.contains(Class::SECCOMP_DEFAULT))
+                .map(|r| r.nr),
+        );
         seccomp::filter_syscalls(&set, seccomp::RET_TRACE, seccomp::RET_ALLOW)
     }
 
@@ -253,7 +288,8 @@ impl Engine {
                 break;
             }
             let waited = if cputime {
-                process::wait4_rusage(WaitFor::Any, WaitOptions::ALL).map(|w| w.map(|(p, s, r)| (p, s, Some(r))))
+                process::wait4_rusage(WaitFor::Any, WaitOptions::ALL)
+                    .map(|w| w.map(|(p, s, r)| (p, s, Some(r))))
             } else {
                 process::wait4(WaitFor::Any, WaitOptions::ALL).map(|w| w.map(|(p, s)| (p, s, None)))
             };
@@ -273,7 +309,11 @@ impl Engine {
         let pid = Pid::from_raw(tid);
         let in_syscall = self.tracees.get(&tid).is_some_and(|t| t.in_syscall);
         // A tracee that vanished meanwhile reports its death through wait4.
-        let _ = if self.seccomp && !in_syscall { ptrace::cont(pid, sig) } else { ptrace::syscall(pid, sig) };
+        let _ = if self.seccomp && !in_syscall {
+            ptrace::cont(pid, sig)
+        } else {
+            ptrace::syscall(pid, sig)
+        };
     }
 
     fn handle(&mut self, tid: i32, status: WaitStatus, usage: Option<Rusage>) {
@@ -285,10 +325,12 @@ impl Engine {
             self.on_death(tid, Outcome::Killed(sig), status.core_dumped());
             return;
         }
-        let Some(sig) = status.stop_signal() else { return };
+        let Some(sig) = status.stop_signal() else {
+            return;
+        };
         if !self.tracees.contains_key(&tid) {
             // A new child can report before its parent's fork event.
-            self.tracees.insert(tid, Tracee::new(self.opts.json, false));
+            self.adopt(tid);
         }
         if sig.raw() == Signal::SIGTRAP.raw() | 0x80 {
             self.on_syscall_stop(tid, usage);
@@ -297,8 +339,10 @@ impl Engine {
         match Event::from_raw(status.ptrace_event()) {
             None => self.on_signal(tid, sig),
             Some(Event::Fork | Event::Vfork | Event::Clone) => {
-                if let Ok(new) = ptrace::get_event_msg(Pid::from_raw(tid)) {
-                    self.tracees.entry(new as i32).or_insert_with(|| Tracee::new(self.opts.json, false));
+                if let Ok(new) = ptrace::get_event_msg(Pid::from_raw(tid))
+                    && !self.tracees.contains_key(&(new as i32))
+                {
+                    self.adopt(new as i32);
                 }
                 self.resume(tid, None);
             }
@@ -319,8 +363,17 @@ impl Engine {
                 self.resume(tid, None);
             }
             Some(Event::Stop) => {
-                let starting = self.tracees.get_mut(&tid).is_some_and(|t| std::mem::replace(&mut t.starting, false));
-                let group_stop = [Signal::SIGSTOP, Signal::SIGTSTP, Signal::SIGTTIN, Signal::SIGTTOU].contains(&sig);
+                let starting = self
+                    .tracees
+                    .get_mut(&tid)
+                    .is_some_and(|t| std::mem::replace(&mut t.starting, false));
+                let group_stop = [
+                    Signal::SIGSTOP,
+                    Signal::SIGTSTP,
+                    Signal::SIGTTIN,
+                    Signal::SIGTTOU,
+                ]
+                .contains(&sig);
                 if group_stop && !starting {
                     self.print_stopped(tid, sig);
                     let _ = ptrace::listen(Pid::from_raw(tid));
@@ -328,18 +381,28 @@ impl Engine {
                     self.resume(tid, None);
                 }
             }
-            Some(Event::Seccomp) => {
-                // Kernels since 4.8 stop for seccomp before the syscall-entry stop:
-                // run on to that stop, where the call is decoded.
-                let _ = ptrace::syscall(Pid::from_raw(tid), None);
-            }
+            // Since Linux 4.8 the kernel reports the syscall-entry stop before running
+            // seccomp; resumed with PTRACE_CONT, a tracee under our filter reaches no
+            // entry stop at all, so the seccomp stop is where the call enters.
+            Some(Event::Seccomp) => self.on_syscall_stop(tid, usage),
             Some(Event::VforkDone) => self.resume(tid, None),
+        }
+    }
+
+    /// Starts tracking a new child or thread (auto-attached with `-f`).
+    fn adopt(&mut self, tid: i32) {
+        self.tracees.insert(tid, Tracee::new(self.opts.json, false));
+        if self.opts.quiet == 0 {
+            self.printer.flush();
+            eprintln!("sysbridge: Process {tid} attached");
         }
     }
 
     fn on_syscall_stop(&mut self, tid: i32, usage: Option<Rusage>) {
         match ptrace::get_syscall_info(Pid::from_raw(tid)) {
-            Ok(SyscallInfo::Entry { nr, args }) => self.on_entry(tid, nr, args, usage),
+            Ok(SyscallInfo::Entry { nr, args } | SyscallInfo::Seccomp { nr, args, .. }) => {
+                self.on_entry(tid, nr, args, usage)
+            }
             Ok(SyscallInfo::Exit { rval, is_error }) => self.on_exit(tid, rval, is_error, usage),
             Ok(_) => {}
             // The tracee died under us: its death is reported next.
@@ -356,7 +419,9 @@ impl Engine {
         let row = self.rows.get(nr as usize).copied().flatten();
         let nargs = row.map_or(6, |(n, _)| n);
         let timed = self.summary.is_some() || self.opts.syscall_times;
-        let Some(t) = self.tracees.get_mut(&tid) else { return };
+        let Some(t) = self.tracees.get_mut(&tid) else {
+            return;
+        };
         t.in_syscall = true;
         t.nr = nr;
         t.args = args;
@@ -365,10 +430,14 @@ impl Engine {
             t.entry_time = clock_gettime(ClockId::Monotonic);
         }
         if let Some(u) = usage {
-            t.entry_stime = Timespec { tv_sec: u.stime.tv_sec, tv_nsec: u.stime.tv_usec * 1000 };
+            t.entry_stime = Timespec {
+                tv_sec: u.stime.tv_sec,
+                tv_nsec: u.stime.tv_usec * 1000,
+            };
         }
         if t.hidden {
-            let exec = nr == u64::from(Sysno::execve.raw()) || nr == u64::from(Sysno::execveat.raw());
+            let exec =
+                nr == u64::from(Sysno::execve.raw()) || nr == u64::from(Sysno::execveat.raw());
             if !exec {
                 t.printed = false;
                 return;
@@ -380,7 +449,11 @@ impl Engine {
             return;
         }
         let raw = self.opts.raw.contains_raw(nr);
-        t.decoder = if raw { crate::decode::fallback() } else { self.decoders.get(nr) };
+        t.decoder = if raw {
+            crate::decode::fallback()
+        } else {
+            self.decoders.get(nr)
+        };
         if !self.printing {
             t.step = Step::Done(Ret::Dec);
             return;
@@ -427,23 +500,34 @@ impl Engine {
 
     fn on_exit(&mut self, tid: i32, rval: i64, is_error: bool, usage: Option<Rusage>) {
         let nprocs = self.nprocs();
-        let Some(t) = self.tracees.get_mut(&tid) else { return };
+        let Some(t) = self.tracees.get_mut(&tid) else {
+            return;
+        };
         if !t.in_syscall {
             // Attached in the middle of a call: its entry was never seen.
             return;
         }
         t.in_syscall = false;
         let nr = t.nr;
-        let never_fails = self.rows.get(nr as usize).copied().flatten().is_some_and(|(_, c)| c.contains(Class::NEVER_FAILS));
+        let never_fails = self
+            .rows
+            .get(nr as usize)
+            .copied()
+            .flatten()
+            .is_some_and(|(_, c)| c.contains(Class::NEVER_FAILS));
         let error = (is_error && !never_fails).then(|| Errno::from_raw((-rval) as i32));
         if !t.printed {
             return;
         }
-        let now = (self.summary.is_some() || self.opts.syscall_times).then(|| clock_gettime(ClockId::Monotonic));
+        let now = (self.summary.is_some() || self.opts.syscall_times)
+            .then(|| clock_gettime(ClockId::Monotonic));
         if let (Some(summary), Some(now)) = (&mut self.summary, now) {
             let spent = match usage {
                 Some(u) => {
-                    let stime = Timespec { tv_sec: u.stime.tv_sec, tv_nsec: u.stime.tv_usec * 1000 };
+                    let stime = Timespec {
+                        tv_sec: u.stime.tv_sec,
+                        tv_nsec: u.stime.tv_usec * 1000,
+                    };
                     ts_sub(stime, t.entry_stime)
                 }
                 None => ts_sub(now, t.entry_time),
@@ -453,7 +537,11 @@ impl Engine {
         if !self.printing {
             return;
         }
-        let publish = if error.is_some() { self.opts.status.contains(Status::Failed) } else { self.opts.status.contains(Status::Successful) };
+        let publish = if error.is_some() {
+            self.opts.status.contains(Status::Failed)
+        } else {
+            self.opts.status.contains(Status::Successful)
+        };
         let staged = t.staged.take();
         let ret = match &t.step {
             Step::Exit => {
@@ -499,7 +587,8 @@ impl Engine {
             }
             None if self.printer.needs_resume(tid) => {
                 self.printer.leader(tid, nprocs);
-                self.printer.push(&format!("<... {} resumed>", call_name(nr)));
+                self.printer
+                    .push(&format!("<... {} resumed>", call_name(nr)));
             }
             None => self.printer.continue_with(tid),
         }
@@ -508,10 +597,18 @@ impl Engine {
         self.printer.tabto();
         let mut text = std::mem::take(&mut self.text);
         text.clear();
-        let fd_path = (ret == Ret::Fd && self.opts.fd_paths != crate::options::FdPaths::No && error.is_none())
-            .then(|| sysbridge::fs::readlinkat_path(sysbridge::fs::CWD, format!("/proc/{tid}/fd/{rval}").as_str()).ok())
-            .flatten()
-            .map(|p| p.to_string_lossy().into_owned());
+        let fd_path = (ret == Ret::Fd
+            && self.opts.fd_paths != crate::options::FdPaths::No
+            && error.is_none())
+        .then(|| {
+            sysbridge::fs::readlinkat_path(
+                sysbridge::fs::CWD,
+                format!("/proc/{tid}/fd/{rval}").as_str(),
+            )
+            .ok()
+        })
+        .flatten()
+        .map(|p| p.to_string_lossy().into_owned());
         report::result(&mut text, rval, error, &ret, fd_path);
         if let Some(now) = now.filter(|_| self.opts.syscall_times) {
             let d = ts_sub(now, entry_time);
@@ -527,10 +624,19 @@ impl Engine {
     }
 
     /// The JSON object of a finished call.
-    fn json_call(&mut self, tid: i32, rval: i64, error: Option<Errno>, now: Option<Timespec>) -> String {
+    fn json_call(
+        &mut self,
+        tid: i32,
+        rval: i64,
+        error: Option<Errno>,
+        now: Option<Timespec>,
+    ) -> String {
         let t = self.tracees.get_mut(&tid).expect("present");
         let args = t.line.take_json().unwrap_or(serde_json::Value::Null);
-        let raw: Vec<String> = t.args[..usize::from(t.nargs)].iter().map(|a| format!("{a:#x}")).collect();
+        let raw: Vec<String> = t.args[..usize::from(t.nargs)]
+            .iter()
+            .map(|a| format!("{a:#x}"))
+            .collect();
         let start = ts_sub(t.entry_time, self.started_at);
         let mut obj = serde_json::json!({
             "pid": tid,
@@ -552,7 +658,9 @@ impl Engine {
     /// A call that will never return (the tracee is exiting): `) = ?`, as strace ends it.
     fn finish_unfinished(&mut self, tid: i32) {
         let nprocs = self.nprocs();
-        let Some(t) = self.tracees.get_mut(&tid) else { return };
+        let Some(t) = self.tracees.get_mut(&tid) else {
+            return;
+        };
         if !t.in_syscall {
             return;
         }
@@ -579,7 +687,8 @@ impl Engine {
             }
             None if self.printer.needs_resume(tid) => {
                 self.printer.leader(tid, nprocs);
-                self.printer.push(&format!("<... {} resumed>", call_name(nr)));
+                self.printer
+                    .push(&format!("<... {} resumed>", call_name(nr)));
             }
             None => self.printer.continue_with(tid),
         }
@@ -643,17 +752,22 @@ impl Engine {
         }
         if self.printing && self.tracees.contains_key(&tid) {
             let text = match how {
-                Outcome::Exited(code) if self.opts.quiet < 2 => Some(format!("+++ exited with {code} +++")),
-                Outcome::Killed(sig) if self.opts.signals.contains(sig) => {
-                    Some(format!("+++ killed by {sig} {}+++", if core { "(core dumped) " } else { "" }))
+                Outcome::Exited(code) if self.opts.quiet < 2 => {
+                    Some(format!("+++ exited with {code} +++"))
                 }
+                Outcome::Killed(sig) if self.opts.signals.contains(sig) => Some(format!(
+                    "+++ killed by {sig} {}+++",
+                    if core { "(core dumped) " } else { "" }
+                )),
                 _ => None,
             };
             if let Some(text) = text {
                 if self.opts.json {
                     let obj = match how {
                         Outcome::Exited(code) => serde_json::json!({ "pid": tid, "exited": code }),
-                        Outcome::Killed(sig) => serde_json::json!({ "pid": tid, "killed": sig.to_string(), "core_dumped": core }),
+                        Outcome::Killed(sig) => {
+                            serde_json::json!({ "pid": tid, "killed": sig.to_string(), "core_dumped": core })
+                        }
                     };
                     self.printer.whole_line(tid, &obj.to_string());
                 } else {
@@ -698,10 +812,16 @@ impl Engine {
                     if status.exit_code().is_some() || status.term_signal().is_some() {
                         break;
                     }
-                    let Some(sig) = status.stop_signal() else { continue };
+                    let Some(sig) = status.stop_signal() else {
+                        continue;
+                    };
                     let event = status.ptrace_event();
-                    let pending = (event == 0 && sig.raw() != Signal::SIGTRAP.raw() | 0x80).then_some(sig);
-                    if event == Event::Stop as u32 || pending.is_some() || sig.raw() == Signal::SIGTRAP.raw() | 0x80 {
+                    let pending =
+                        (event == 0 && sig.raw() != Signal::SIGTRAP.raw() | 0x80).then_some(sig);
+                    if event == Event::Stop as u32
+                        || pending.is_some()
+                        || sig.raw() == Signal::SIGTRAP.raw() | 0x80
+                    {
                         let _ = ptrace::detach(pid, pending.filter(|s| *s != Signal::SIGSTOP));
                         if self.opts.quiet == 0 {
                             eprintln!("sysbridge: Process {tid} detached");

@@ -37,12 +37,23 @@ const KERNEL_ERRNO_NAMES: [(i32, &str); 19] = [
 
 /// The name strace gives error number `e`, if any.
 pub(crate) fn errno_name(e: Errno) -> Option<&'static str> {
-    e.name().or_else(|| KERNEL_ERRNO_NAMES.iter().find(|(n, _)| *n == e.raw()).map(|(_, s)| *s))
+    e.name().or_else(|| {
+        KERNEL_ERRNO_NAMES
+            .iter()
+            .find(|(n, _)| *n == e.raw())
+            .map(|(_, s)| *s)
+    })
 }
 
 /// Appends `= ...` for a call that returned `rval`, or failed with `error`; `fd_path`
 /// gives the path of a returned descriptor with `-y`.
-pub(crate) fn result(out: &mut String, rval: i64, error: Option<Errno>, ret: &Ret, fd_path: Option<String>) {
+pub(crate) fn result(
+    out: &mut String,
+    rval: i64,
+    error: Option<Errno>,
+    ret: &Ret,
+    fd_path: Option<String>,
+) {
     if let Some(e) = error {
         match e.raw() {
             512 => out.push_str("= ? ERESTARTSYS (To be restarted if SA_RESTART is set)"),
@@ -171,7 +182,15 @@ pub(crate) fn siginfo(line: &mut Line, si: &Siginfo) {
         line.dec(si.utime());
         line.field("si_stime");
         line.dec(si.stime());
-    } else if [Signal::SIGILL, Signal::SIGFPE, Signal::SIGBUS, Signal::SIGSEGV, Signal::SIGTRAP].contains(&sig) {
+    } else if [
+        Signal::SIGILL,
+        Signal::SIGFPE,
+        Signal::SIGBUS,
+        Signal::SIGSEGV,
+        Signal::SIGTRAP,
+    ]
+    .contains(&sig)
+    {
         line.field("si_addr");
         line.ptr(si.addr());
     } else if sig == Signal::SIGIO {
@@ -214,15 +233,24 @@ mod tests {
             s
         };
         assert_eq!(r(3, None, Ret::Dec), "= 3");
-        assert_eq!(r(-1, Some(Errno::ENOENT), Ret::Dec), "= -1 ENOENT (No such file or directory)");
+        assert_eq!(
+            r(-1, Some(Errno::ENOENT), Ret::Dec),
+            "= -1 ENOENT (No such file or directory)"
+        );
         assert_eq!(r(0x7f00, None, Ret::Hex), "= 0x7f00");
         assert_eq!(r(0o22, None, Ret::Oct), "= 022");
         assert_eq!(
             r(-1, Some(Errno::from_raw(512)), Ret::Dec),
             "= ? ERESTARTSYS (To be restarted if SA_RESTART is set)"
         );
-        assert_eq!(r(-1, Some(Errno::from_raw(515)), Ret::Dec), "= -1 ENOIOCTLCMD (Unknown error 515)");
-        assert_eq!(r(-1, Some(Errno::from_raw(4000)), Ret::Dec), "= -1 (errno 4000)");
+        assert_eq!(
+            r(-1, Some(Errno::from_raw(515)), Ret::Dec),
+            "= -1 ENOIOCTLCMD (Unknown error 515)"
+        );
+        assert_eq!(
+            r(-1, Some(Errno::from_raw(4000)), Ret::Dec),
+            "= -1 (errno 4000)"
+        );
     }
 
     #[test]

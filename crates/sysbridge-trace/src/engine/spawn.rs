@@ -33,7 +33,11 @@ pub(crate) fn resolve(name: &OsStr) -> Result<PathBuf, String> {
     }
     let path = std::env::var_os("PATH").unwrap_or_else(|| OsString::from("/usr/bin:/bin"));
     for dir in std::env::split_paths(&path) {
-        let dir = if dir.as_os_str().is_empty() { PathBuf::from(".") } else { dir };
+        let dir = if dir.as_os_str().is_empty() {
+            PathBuf::from(".")
+        } else {
+            dir
+        };
         let candidate = dir.join(name);
         if let Ok(meta) = std::fs::metadata(&candidate) {
             use std::os::unix::fs::PermissionsExt;
@@ -58,8 +62,13 @@ pub(crate) struct Prepared {
 impl Prepared {
     /// The command `argv` found at `path`, with this process's environment; with a
     /// seccomp program to install before the exec.
-    pub(crate) fn new(path: &Path, argv: &[OsString], filter: Option<Vec<Insn>>) -> Result<Prepared, String> {
-        let path = CString::new(path.as_os_str().as_bytes()).map_err(|_| "a NUL byte in the command".to_string())?;
+    pub(crate) fn new(
+        path: &Path,
+        argv: &[OsString],
+        filter: Option<Vec<Insn>>,
+    ) -> Result<Prepared, String> {
+        let path = CString::new(path.as_os_str().as_bytes())
+            .map_err(|_| "a NUL byte in the command".to_string())?;
         let argv = CStrArray::new(argv.iter().map(|a| a.as_bytes().to_vec()))
             .map_err(|_| "a NUL byte in an argument".to_string())?;
         let envp = CStrArray::new(std::env::vars_os().map(|(k, v)| {
@@ -69,31 +78,51 @@ impl Prepared {
             kv
         }))
         .map_err(|_| "a NUL byte in the environment".to_string())?;
-        Ok(Prepared { path, argv, envp, filter, exec_error: b"sysbridge: trace: exec: ".to_vec() })
+        Ok(Prepared {
+            path,
+            argv,
+            envp,
+            filter,
+            exec_error: b"sysbridge: trace: exec: ".to_vec(),
+        })
     }
 }
 
-/// In the child, after the fork: install the filter, stop, exec. Only raw calls on
-/// prepared data; returns the exit code if anything fails.
+/// In the child, after the fork: stop for the tracer, install the filter, exec. Only
+/// raw calls on prepared data; returns the exit code if anything fails.
+///
+/// The filter goes in after the stop: until the tracer has seized us, a call the filter
+/// hands to a tracer (`RET_TRACE`) would fail with `ENOSYS`, and our own `getpid` or
+/// `kill` may be among the calls traced.
 fn child(p: &Prepared) -> i32 {
     let stderr = std::io::stderr();
+    if signal::kill(process::getpid(), Signal::SIGSTOP).is_err() {
+        return 1;
+    }
     if let Some(filter) = &p.filter {
         // With CAP_SYS_ADMIN the filter needs no `no_new_privs`, which would keep
         // set-user-ID programs in the command from gaining privileges.
         if seccomp::set_filter(filter, FilterFlags::empty()) == Err(Errno::EACCES) {
             let _ = process::set_no_new_privs();
             if seccomp::set_filter(filter, FilterFlags::empty()).is_err() {
-                let _ = io::write(&stderr, b"sysbridge: trace: cannot install the seccomp filter\n");
+                let _ = io::write(
+                    &stderr,
+                    b"sysbridge: trace: cannot install the seccomp filter\n",
+                );
                 return 1;
             }
         }
     }
-    if signal::kill(process::getpid(), Signal::SIGSTOP).is_err() {
-        return 1;
-    }
     let errno = process::execve(&p.path, &p.argv, &p.envp);
     let _ = io::write(&stderr, &p.exec_error);
-    let _ = io::write(&stderr, errno.message().as_str().unwrap_or("Unknown error").as_bytes());
+    let _ = io::write(
+        &stderr,
+        errno
+            .message()
+            .as_str()
+            .unwrap_or("Unknown error")
+            .as_bytes(),
+    );
     let _ = io::write(&stderr, b"\n");
     1
 }
@@ -129,9 +158,17 @@ pub(crate) fn start(p: &Prepared, options: PtraceOptions) -> Result<Pid, String>
 /// The threads of process `pid` (its `/proc/PID/task` entries).
 pub(crate) fn threads(pid: Pid) -> Result<Vec<Pid>, Errno> {
     let dir = format!("/proc/{pid}/task");
-    let entries = std::fs::read_dir(&dir).map_err(|e| Errno::from_io_error(&e).unwrap_or(Errno::ESRCH))?;
+    let entries =
+        std::fs::read_dir(&dir).map_err(|e| Errno::from_io_error(&e).unwrap_or(Errno::ESRCH))?;
     let mut tids: Vec<Pid> = entries
-        .filter_map(|e| e.ok()?.file_name().to_str()?.parse().ok().map(Pid::from_raw))
+        .filter_map(|e| {
+            e.ok()?
+                .file_name()
+                .to_str()?
+                .parse()
+                .ok()
+                .map(Pid::from_raw)
+        })
         .collect();
     tids.sort();
     Ok(tids)

@@ -29,11 +29,18 @@ impl Zone {
             Ok(tz) if tz.is_empty() || tz == "UTC" || tz == "UTC0" => return Zone::default(),
             Ok(tz) => {
                 let name = tz.strip_prefix(':').unwrap_or(&tz).to_string();
-                if name.starts_with('/') { name } else { format!("/usr/share/zoneinfo/{name}") }
+                if name.starts_with('/') {
+                    name
+                } else {
+                    format!("/usr/share/zoneinfo/{name}")
+                }
             }
             Err(_) => "/etc/localtime".to_string(),
         };
-        std::fs::read(path).ok().and_then(|data| Zone::parse(&data)).unwrap_or_default()
+        std::fs::read(path)
+            .ok()
+            .and_then(|data| Zone::parse(&data))
+            .unwrap_or_default()
     }
 
     /// Reads a `TZif` file (version 2 or later: its 64-bit section; version 1: the
@@ -84,7 +91,10 @@ impl Zone {
             transitions.push((when, offset_of(t)?));
         }
         let initial = if typ > 0 { offset_of(0)? } else { 0 };
-        Some(Zone { transitions, initial })
+        Some(Zone {
+            transitions,
+            initial,
+        })
     }
 
     /// The offset in force at `t` (seconds since the Epoch).
@@ -107,8 +117,17 @@ pub(crate) struct Clock {
 impl Clock {
     /// Times as the options ask.
     pub(crate) fn new(mode: Timestamps, relative: bool) -> Clock {
-        let zone = if mode == Timestamps::None { Zone::default() } else { Zone::load() };
-        Clock { mode, relative, zone, previous: None }
+        let zone = if mode == Timestamps::None {
+            Zone::default()
+        } else {
+            Zone::load()
+        };
+        Clock {
+            mode,
+            relative,
+            zone,
+            previous: None,
+        }
     }
 
     /// Whether lines carry any time.
@@ -144,7 +163,11 @@ impl Clock {
                 secs -= 1;
                 nanos += 1_000_000_000;
             }
-            let (open, close) = if self.mode != Timestamps::None { ("(+", ") ") } else { ("", " ") };
+            let (open, close) = if self.mode != Timestamps::None {
+                ("(+", ") ")
+            } else {
+                ("", " ")
+            };
             let _ = write!(out, "{open}{secs:6}.{:06}{close}", nanos / 1000);
         }
     }

@@ -48,7 +48,13 @@ impl Printer {
     /// the start (several `-p`).
     pub(crate) fn new(opts: &Options, nprocs: usize) -> Result<Printer, String> {
         let (shared, separate) = match (&opts.output, opts.output_separately) {
-            (Some(path), true) => (None, Some(Separate { base: path.clone(), files: HashMap::new() })),
+            (Some(path), true) => (
+                None,
+                Some(Separate {
+                    base: path.clone(),
+                    files: HashMap::new(),
+                }),
+            ),
             (Some(path), false) => (Some(Sink::file(create(path)?)), None),
             (None, _) => (Some(Sink::stderr()), None),
         };
@@ -183,8 +189,16 @@ impl Printer {
 
     /// The first error writing the trace, if any.
     pub(crate) fn error(&self) -> Option<Errno> {
-        let separate = self.separate.iter().flat_map(|s| s.files.values().map(|(sink, _)| sink.error));
-        self.shared.iter().map(|s| s.error).chain(separate).flatten().next()
+        let separate = self
+            .separate
+            .iter()
+            .flat_map(|s| s.files.values().map(|(sink, _)| sink.error));
+        self.shared
+            .iter()
+            .map(|s| s.error)
+            .chain(separate)
+            .flatten()
+            .next()
     }
 
     /// Whether the line times need the clock at all.

@@ -27,12 +27,22 @@ pub(crate) struct Sink {
 impl Sink {
     /// Standard error, flushed at each line end.
     pub(crate) fn stderr() -> Sink {
-        Sink { target: Target::Stderr, buf: Vec::with_capacity(4096), line_flush: true, error: None }
+        Sink {
+            target: Target::Stderr,
+            buf: Vec::with_capacity(4096),
+            line_flush: true,
+            error: None,
+        }
     }
 
     /// A file, written in large blocks.
     pub(crate) fn file(fd: OwnedFd) -> Sink {
-        Sink { target: Target::File(fd), buf: Vec::with_capacity(BLOCK), line_flush: false, error: None }
+        Sink {
+            target: Target::File(fd),
+            buf: Vec::with_capacity(BLOCK),
+            line_flush: false,
+            error: None,
+        }
     }
 
     fn write(&self, bytes: &[u8]) -> Result<usize, Errno> {

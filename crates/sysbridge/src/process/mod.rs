@@ -43,27 +43,55 @@ impl core::fmt::Display for Pid {
 
 /// This process's id. Issues `getpid(2)`, which cannot fail; non-blocking (no hooks).
 ///
+/// Should a seccomp filter or a tracer make it fail anyway, the process is aborted
+/// with a message: every value it could return would be a lie, and a guessed one is
+/// dangerous (to `kill(2)`, pid 0 means "my process group"). The same holds for every
+/// identity query of this module.
+///
 /// ```
 /// assert_eq!(sysbridge::process::getpid().as_raw() as u32, std::process::id());
 /// ```
 #[inline(always)]
 pub fn getpid() -> Pid {
-    // SAFETY: getpid takes no arguments, touches no memory and always succeeds.
-    let pid = unsafe { raw::raw_syscall0_readonly(Sysno::getpid) };
-    // getpid has no error return; `unwrap_or` keeps the code branch-free of panics.
-    Pid(pid.unwrap_or(0) as i32)
+    // SAFETY: getpid takes no arguments and touches no memory.
+    match unsafe { raw::raw_syscall0_readonly(Sysno::getpid) } {
+        Ok(pid) => Pid(pid as i32),
+        Err(e) => refused(Sysno::getpid, e),
+    }
 }
 
-/// Issues a call that takes no arguments and returns an id, with no error return.
+/// Ends the process after a call that cannot fail has failed (only a seccomp filter
+/// or a tracer can make it): no value it could return is true, and a guessed one is
+/// dangerous (0 as a pid means "my process group" to `kill(2)`; 0 as a user id means
+/// root). Writes the reason to standard error without allocating, then aborts.
+#[cold]
+#[inline(never)]
+fn refused(nr: Sysno, e: crate::Errno) -> ! {
+    let stderr = std::io::stderr();
+    for part in [
+        "sysbridge: ",
+        nr.name(),
+        "(2) failed with ",
+        e.name().unwrap_or("an unknown error"),
+        "; it cannot fail unless a seccomp filter or a tracer refuses it: aborting\n",
+    ] {
+        let _ = crate::io::write(&stderr, part.as_bytes());
+    }
+    std::process::abort()
+}
+
+/// Issues a call that takes no arguments and returns an id, with no error return (a
+/// failure anyway aborts, as [`getpid`] explains).
 ///
 /// # Safety
-/// `nr` must be such a call: no arguments, no memory read or written, no failure.
+/// `nr` must be such a call: no arguments, no memory read or written.
 #[inline(always)]
 unsafe fn id_query(nr: Sysno) -> usize {
     // SAFETY: forwarded from this function's contract.
-    let id = unsafe { raw::raw_syscall0_readonly(nr) };
-    // No error return; `unwrap_or` keeps the code free of panics, as in `getpid`.
-    id.unwrap_or(0)
+    match unsafe { raw::raw_syscall0_readonly(nr) } {
+        Ok(id) => id,
+        Err(e) => refused(nr, e),
+    }
 }
 
 /// The parent's process id (that of the process that made this one, or of the reaper

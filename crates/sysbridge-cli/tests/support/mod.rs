@@ -1,0 +1,328 @@
+//! Comparing `sysbridge trace` with strace on the same command, line by line.
+//!
+//! Both tracers run the command under `setarch -R` (no address randomisation), with
+//! the same options and `-o FILE`. Lines are grouped per process, processes named by
+//! their place in the process tree (`P`, `P.1` for P's first child, …) so that labels
+//! do not depend on pid numbers; a call split into `<unfinished ...>` and
+//! `<... NAME resumed>` is joined back; the padding before ` = ` is folded. strace
+//! runs twice: a line the two runs disagree on (random bytes, times) is unstable and
+//! left out of the score. The score is the share of stable strace lines that ours
+//! prints identically, aligned by a diff.
+
+#![allow(dead_code, reason = "each test file uses the part it needs")]
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+use regex::Regex;
+
+/// The `sysbridge` binary under test.
+pub(crate) fn sysbridge() -> PathBuf {
+    PathBuf::from(env!("CARGO_BIN_EXE_sysbridge"))
+}
+
+/// Whether strace and setarch can run here; says why not on stderr.
+pub(crate) fn strace_available() -> bool {
+    let ok = |p: &str| {
+        Command::new(p)
+            .arg("-V")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .is_ok()
+    };
+    let setarch = Command::new("setarch")
+        .arg("--version")
+        .stdout(Stdio::null())
+        .status()
+        .is_ok();
+    if !ok("strace") || !setarch {
+        eprintln!(
+            "SKIPPED: strace or setarch is not installed (apt-get install strace util-linux)"
+        );
+        return false;
+    }
+    true
+}
+
+/// Runs `tracer opts -o FILE -- cmd` under `setarch -R` and returns the trace lines.
+pub(crate) fn trace_lines(
+    tracer: &[&str],
+    opts: &[&str],
+    cmd: &[&str],
+    dir: &Path,
+    name: &str,
+) -> Vec<String> {
+    let out = dir.join(name);
+    let status = Command::new("setarch")
+        .args(["x86_64", "-R"])
+        .args(tracer)
+        .args(opts)
+        .arg("-o")
+        .arg(&out)
+        .arg("--")
+        .args(cmd)
+        .env("LC_ALL", "C")
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .output()
+        .expect("setarch runs");
+    let text = std::fs::read(&out).unwrap_or_else(|_| {
+        panic!(
+            "{tracer:?} {opts:?} -- {cmd:?} wrote no trace: {}",
+            String::from_utf8_lossy(&status.stderr)
+        )
+    });
+    String::from_utf8_lossy(&text)
+        .lines()
+        .map(str::to_string)
+        .collect()
+}
+
+/// Lines grouped by process, each labelled by its place in the process tree.
+pub(crate) type Groups = Vec<(String, Vec<String>)>;
+
+/// Normalises and groups trace lines as the module documentation says.
+pub(crate) fn group(lines: &[String]) -> Groups {
+    let pid_prefix = Regex::new(r"^(?:\[pid\s+(\d+)\]\s|(\d+)\s+)").unwrap();
+    let duration = Regex::new(r"\s<\d+\.\d+>$").unwrap();
+    let align = Regex::new(r"\s{2,}= ([-\w?])").unwrap();
+    let unfinished = Regex::new(r"\s*<unfinished \.\.\.>$").unwrap();
+    let resumed = Regex::new(r"^<\.\.\. (\w+) resumed>").unwrap();
+    let child = Regex::new(r"^(?:clone|clone3|fork|vfork)\(.*\) = (\d+)$").unwrap();
+    let mut order: Vec<String> = Vec::new();
+    let mut groups: HashMap<String, Vec<String>> = HashMap::new();
+    let mut pending: HashMap<String, String> = HashMap::new();
+    for line in lines {
+        let (pid, body) = match pid_prefix.captures(line) {
+            Some(c) => {
+                let pid = c.get(1).or(c.get(2)).unwrap().as_str().to_string();
+                (pid, line[c.get(0).unwrap().end()..].to_string())
+            }
+            None => ("main".to_string(), line.clone()),
+        };
+        if !groups.contains_key(&pid) {
+            order.push(pid.clone());
+            groups.insert(pid.clone(), Vec::new());
+        }
+        let body = duration.replace(&body, "").to_string();
+        let body = align.replace(&body, " = $1").to_string();
+        if unfinished.is_match(&body) {
+            let head = unfinished.replace(&body, "").to_string();
+            let head = if head.ends_with(',') {
+                head + " "
+            } else {
+                head
+            };
+            pending.insert(pid, head);
+            continue;
+        }
+        let body = match (resumed.find(&body), pending.remove(&pid)) {
+            (Some(m), Some(head)) => head + &body[m.end()..],
+            (_, Some(head)) => {
+                groups
+                    .get_mut(&pid)
+                    .unwrap()
+                    .push(head + " <unfinished ...>");
+                body
+            }
+            _ => body,
+        };
+        groups.get_mut(&pid).unwrap().push(body);
+    }
+    for (pid, head) in pending {
+        groups
+            .get_mut(&pid)
+            .unwrap()
+            .push(head + " <unfinished ...>");
+    }
+    // Label processes by their place in the tree, from the first one seen.
+    let mut names: HashMap<String, String> = HashMap::new();
+    if let Some(first) = order.first() {
+        let mut todo = vec![(first.clone(), "P".to_string())];
+        while let Some((pid, name)) = todo.pop() {
+            if names.contains_key(&pid) {
+                continue;
+            }
+            names.insert(pid.clone(), name.clone());
+            let mut k = 0;
+            for body in &groups[&pid] {
+                if let Some(c) = child.captures(body) {
+                    k += 1;
+                    todo.push((c[1].to_string(), format!("{name}.{k}")));
+                }
+            }
+        }
+    }
+    for pid in &order {
+        let n = names.len() + 1;
+        names.entry(pid.clone()).or_insert_with(|| format!("X{n}"));
+    }
+    let mut numbered: Vec<&String> = order.iter().filter(|p| *p != "main").collect();
+    numbered.sort_by_key(|p| std::cmp::Reverse(p.len()));
+    let mut out: Groups = order
+        .iter()
+        .map(|pid| {
+            let lines = groups[pid]
+                .iter()
+                .map(|body| {
+                    let mut body = body.clone();
+                    for p in &numbered {
+                        let re = Regex::new(&format!(r"\b{p}\b")).unwrap();
+                        body = re.replace_all(&body, names[*p].as_str()).to_string();
+                    }
+                    body
+                })
+                .collect();
+            (names[pid].clone(), lines)
+        })
+        .collect();
+    out.sort_by(|a, b| a.0.cmp(&b.0));
+    out
+}
+
+/// The result of one comparison.
+#[derive(Debug, Default)]
+pub(crate) struct Parity {
+    /// Stable strace lines ours prints identically.
+    pub(crate) same: usize,
+    /// Stable strace lines.
+    pub(crate) total: usize,
+    /// Blocks that differ: strace's lines and ours.
+    pub(crate) diffs: Vec<(Vec<String>, Vec<String>)>,
+}
+
+impl Parity {
+    /// The share of identical stable lines, in percent.
+    pub(crate) fn percent(&self) -> f64 {
+        if self.total == 0 {
+            100.0
+        } else {
+            100.0 * self.same as f64 / self.total as f64
+        }
+    }
+
+    /// The differing blocks, for a failure message.
+    pub(crate) fn show(&self, max: usize) -> String {
+        let mut s = String::new();
+        for (theirs, ours) in self.diffs.iter().take(max) {
+            for l in theirs.iter().take(6) {
+                s.push_str(&format!("  - {l}\n"));
+            }
+            for l in ours.iter().take(6) {
+                s.push_str(&format!("  + {l}\n"));
+            }
+            s.push('\n');
+        }
+        s
+    }
+}
+
+/// Positions of lines of `a` that stand unchanged in `b`, per group.
+fn equal_positions(a: &Groups, b: &Groups) -> std::collections::HashSet<(String, usize)> {
+    let mut keep = std::collections::HashSet::new();
+    let bmap: HashMap<&String, &Vec<String>> = b.iter().map(|(l, v)| (l, v)).collect();
+    let empty = Vec::new();
+    for (label, lines) in a {
+        let other = bmap.get(label).copied().unwrap_or(&empty);
+        for op in similar::capture_diff_slices(similar::Algorithm::Myers, lines, other) {
+            if let similar::DiffOp::Equal { old_index, len, .. } = op {
+                keep.extend((old_index..old_index + len).map(|i| (label.clone(), i)));
+            }
+        }
+    }
+    keep
+}
+
+/// Runs strace twice and `sysbridge trace` once on `cmd` with `opts`, and compares.
+pub(crate) fn compare(opts: &[&str], cmd: &[&str]) -> Parity {
+    let dir = tempfile::tempdir().unwrap();
+    let ours_bin = sysbridge();
+    let ours_tracer = [ours_bin.to_str().unwrap(), "trace"];
+    let run0 = group(&trace_lines(&["strace"], opts, cmd, dir.path(), "s0"));
+    let run1 = group(&trace_lines(&["strace"], opts, cmd, dir.path(), "s1"));
+    let ours = group(&trace_lines(&ours_tracer, opts, cmd, dir.path(), "t"));
+    let stable = equal_positions(&run0, &run1);
+    let ours_map: HashMap<&String, &Vec<String>> = ours.iter().map(|(l, v)| (l, v)).collect();
+    let empty = Vec::new();
+    let mut parity = Parity::default();
+    for (label, lines) in &run0 {
+        let other = ours_map.get(label).copied().unwrap_or(&empty);
+        for op in similar::capture_diff_slices(similar::Algorithm::Myers, lines, other) {
+            let (old, new) = (op.old_range(), op.new_range());
+            let is_equal = matches!(op, similar::DiffOp::Equal { .. });
+            for i in old.clone() {
+                if stable.contains(&(label.clone(), i)) {
+                    parity.total += 1;
+                    parity.same += usize::from(is_equal);
+                }
+            }
+            if !is_equal {
+                parity
+                    .diffs
+                    .push((lines[old].to_vec(), other[new].to_vec()));
+            }
+        }
+    }
+    parity
+}
+
+/// `-c` tables of both tracers: for every call, (calls, errors) of strace and ours
+/// where they differ.
+pub(crate) fn compare_summary(
+    opts: &[&str],
+    cmd: &[&str],
+) -> Vec<(String, Option<(u64, u64)>, Option<(u64, u64)>)> {
+    let dir = tempfile::tempdir().unwrap();
+    let ours_bin = sysbridge();
+    let mut with_c: Vec<&str> = opts.to_vec();
+    with_c.push("-c");
+    let row = Regex::new(r"^\s*[\d.]+\s+[\d.]+\s+\d+\s+(\d+)\s+(\d+)?\s*(\w+)$").unwrap();
+    let parse = |lines: Vec<String>| -> HashMap<String, (u64, u64)> {
+        lines
+            .iter()
+            .filter_map(|l| row.captures(l))
+            .filter(|c| &c[3] != "total")
+            .map(|c| {
+                (
+                    c[3].to_string(),
+                    (
+                        c[1].parse().unwrap(),
+                        c.get(2).map_or(0, |e| e.as_str().parse().unwrap()),
+                    ),
+                )
+            })
+            .collect()
+    };
+    let theirs = parse(trace_lines(&["strace"], &with_c, cmd, dir.path(), "s"));
+    let ours = parse(trace_lines(
+        &[ours_bin.to_str().unwrap(), "trace"],
+        &with_c,
+        cmd,
+        dir.path(),
+        "t",
+    ));
+    let mut names: Vec<&String> = theirs.keys().chain(ours.keys()).collect();
+    names.sort();
+    names.dedup();
+    names
+        .into_iter()
+        .filter(|n| theirs.get(*n) != ours.get(*n))
+        .map(|n| (n.clone(), theirs.get(n).copied(), ours.get(n).copied()))
+        .collect()
+}
+
+/// Asserts that ours prints every stable line of strace's trace of `cmd` identically.
+pub(crate) fn assert_identical(opts: &[&str], cmd: &[&str]) {
+    let p = compare(opts, cmd);
+    assert!(
+        p.same == p.total,
+        "{opts:?} -- {cmd:?}: {:.1}% ({}/{} lines identical)\n{}",
+        p.percent(),
+        p.same,
+        p.total,
+        p.show(8)
+    );
+}

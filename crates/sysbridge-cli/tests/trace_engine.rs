@@ -1,0 +1,199 @@
+//! The tracer's engine against strace and the kernel: what ends up in the trace
+//! (process tree, signals, exits, summaries), and what happens to the tracer and
+//! tracees (exit statuses, detaching).
+
+mod support;
+
+use std::os::unix::process::ExitStatusExt;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use support::{assert_identical, compare_summary, strace_available, sysbridge};
+
+/// Calls whose lines need no decoder: no arguments, or plain numbers.
+const PLAIN: &str = "trace=getpid,getppid,getuid,geteuid,getgid,getegid,exit_group";
+
+#[test]
+fn plain_calls_and_exits_match_strace() {
+    if !strace_available() {
+        return;
+    }
+    assert_identical(&["-e", PLAIN], &["sh", "-c", "id -u >/dev/null; exit 3"]);
+}
+
+#[test]
+fn a_process_tree_matches_strace_with_f() {
+    if !strace_available() {
+        return;
+    }
+    let tree = "for i in 1 2 3; do (sh -c 'exit 5'); done; (exit 2); true";
+    assert_identical(&["-f", "-e", PLAIN], &["sh", "-c", tree]);
+}
+
+#[test]
+fn signals_and_deaths_match_strace() {
+    if !strace_available() {
+        return;
+    }
+    // A child killed by a signal, a signal delivered to the parent, and its death.
+    let script = "sh -c 'kill -TERM $$'; trap 'exit 4' USR1; kill -USR1 $$; sleep 1";
+    assert_identical(&["-f", "-e", "trace=none"], &["sh", "-c", script]);
+    assert_identical(&["-e", "trace=none"], &["sh", "-c", "kill -KILL $$"]);
+}
+
+#[test]
+fn summary_counts_match_strace() {
+    if !strace_available() {
+        return;
+    }
+    for cmd in [
+        &["ls", "-la", "/"][..],
+        &["sh", "-c", "for i in 1 2 3; do (true); done"],
+    ] {
+        let differ = compare_summary(&["-f"], cmd);
+        assert!(
+            differ.is_empty(),
+            "{cmd:?}: calls/errors differ: {differ:?}"
+        );
+    }
+}
+
+#[test]
+fn exit_status_and_death_are_the_command_s() {
+    let run = |script: &str| {
+        Command::new(sysbridge())
+            .args(["trace", "-o", "/dev/null", "--", "sh", "-c", script])
+            .status()
+            .unwrap()
+    };
+    assert_eq!(run("exit 3").code(), Some(3));
+    assert_eq!(run("exit 0").code(), Some(0));
+    let killed = run("kill -KILL $$");
+    assert_eq!(killed.signal(), Some(libc::SIGKILL), "{killed:?}");
+    let terminated = run("kill -TERM $$");
+    assert_eq!(terminated.signal(), Some(libc::SIGTERM), "{terminated:?}");
+}
+
+#[test]
+fn a_missing_command_is_a_clear_error() {
+    let out = Command::new(sysbridge())
+        .args(["trace", "--", "no-such-command-here"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(
+        stderr,
+        "sysbridge: trace: Can't stat 'no-such-command-here': ENOENT (No such file or directory)\n"
+    );
+    let out = Command::new(sysbridge()).args(["trace"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("must have PROG [ARGS] or -p PID"));
+}
+
+#[test]
+fn output_separately_writes_one_file_per_process() {
+    let dir = tempfile::tempdir().unwrap();
+    let base = dir.path().join("trace");
+    let status = Command::new(sysbridge())
+        .args(["trace", "-ff", "-e", PLAIN, "-o"])
+        .arg(&base)
+        .args(["--", "sh", "-c", "(exit 7); true"])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let mut files: Vec<String> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    files.sort();
+    assert_eq!(files.len(), 2, "{files:?}");
+    assert!(files.iter().all(|f| f.starts_with("trace.")));
+    let contents: Vec<String> = files
+        .iter()
+        .map(|f| std::fs::read_to_string(dir.path().join(f)).unwrap())
+        .collect();
+    assert!(
+        contents
+            .iter()
+            .any(|c| c.ends_with("+++ exited with 7 +++\n")),
+        "{contents:?}"
+    );
+    assert!(
+        contents
+            .iter()
+            .any(|c| c.ends_with("+++ exited with 0 +++\n")),
+        "{contents:?}"
+    );
+    // No pid prefix in per-process files.
+    assert!(
+        contents
+            .iter()
+            .all(|c| c.lines().all(|l| !l.starts_with(char::is_numeric)))
+    );
+}
+
+/// A `Key:` field of `/proc/PID/status`.
+fn status_field(pid: u32, key: &str) -> Option<String> {
+    let text = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    text.lines()
+        .find_map(|l| l.strip_prefix(key))
+        .map(|v| v.trim().to_string())
+}
+
+#[test]
+fn interrupting_an_attached_trace_leaves_the_process_running_untraced() {
+    let mut sleeper = Command::new("sleep").arg("30").spawn().unwrap();
+    let pid = sleeper.id();
+    let mut tracer = Command::new(sysbridge())
+        .args(["trace", "-p", &pid.to_string()])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while status_field(pid, "TracerPid:").as_deref() != Some(&tracer.id().to_string()) {
+        assert!(Instant::now() < deadline, "the tracer never attached");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    // SAFETY: kill(2) on our own child has no memory effects.
+    unsafe { libc::kill(tracer.id() as i32, libc::SIGINT) };
+    let out = tracer.wait_with_output().unwrap();
+    assert!(out.status.success(), "{:?}", out.status);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains(&format!("Process {pid} attached")),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains(&format!("Process {pid} detached")),
+        "{stderr}"
+    );
+    assert_eq!(status_field(pid, "TracerPid:").as_deref(), Some("0"));
+    let state = status_field(pid, "State:").unwrap();
+    assert!(
+        state.starts_with('S'),
+        "the process should sleep on, untraced: {state}"
+    );
+    sleeper.kill().unwrap();
+    sleeper.wait().unwrap();
+}
+
+#[test]
+fn attaching_to_a_missing_or_foreign_process_is_a_clear_error() {
+    let out = Command::new(sysbridge())
+        .args(["trace", "-p", "999999999"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.starts_with("sysbridge: trace: attach: ptrace(PTRACE_SEIZE, 999999999): ESRCH"),
+        "{stderr}"
+    );
+    let out = Command::new(sysbridge())
+        .args(["trace", "-p", "0"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+}

@@ -1,0 +1,112 @@
+//! Printers of the types several families share: times and signal sets.
+
+use sysbridge::signal::Signal;
+
+use super::Ctx;
+use crate::mem::Fields;
+
+/// Writes a signal set as strace does: `[CHLD USR1]`, the names without `SIG`
+/// (real-time ones as `RTMIN`, `RT_1`…), and when two thirds or more of the bits are
+/// set, the complement: `~[RTMIN RT_1]`. `bits` holds `size` bytes of the set.
+pub(crate) fn sigset_text(bits: u64, size: usize) -> String {
+    let nbits = (size.min(8) * 8) as u32;
+    let mask = if nbits >= 64 {
+        u64::MAX
+    } else {
+        (1u64 << nbits) - 1
+    };
+    let bits = bits & mask;
+    // strace rounds the size to 32-bit words before counting.
+    let words = size.min(8).div_ceil(4) as u32;
+    let (bits, inverted) = if bits.count_ones() >= words * 32 * 2 / 3 {
+        (!bits & mask, true)
+    } else {
+        (bits, false)
+    };
+    let mut out = String::new();
+    if inverted {
+        out.push('~');
+    }
+    out.push('[');
+    let mut first = true;
+    for i in 0..nbits {
+        if bits & (1 << i) == 0 {
+            continue;
+        }
+        if !first {
+            out.push(' ');
+        }
+        first = false;
+        let sig = Signal::from_raw(i as i32 + 1);
+        let name = sig.to_string();
+        match name.strip_prefix("SIG") {
+            Some(short) => out.push_str(short),
+            None => out.push_str(&name),
+        }
+    }
+    out.push(']');
+    out
+}
+
+impl Ctx<'_> {
+    /// A signal set of `size` bytes at `addr`: `NULL`, the address if unreadable or of
+    /// an odd size, or the set.
+    pub(crate) fn sigset_at(&mut self, addr: u64, size: u64) {
+        if addr == 0 {
+            self.line.sym("NULL");
+            return;
+        }
+        let mut buf = [0u8; 8];
+        if size == 0 || size > 8 || !self.read(addr, &mut buf[..size as usize]) {
+            self.line.hex(addr);
+            return;
+        }
+        let text = sigset_text(u64::from_ne_bytes(buf), size as usize);
+        self.line.sym(&text);
+    }
+
+    /// A `struct timespec` at `addr`: `{tv_sec=1, tv_nsec=500}`, `NULL`, or the
+    /// address if unreadable.
+    pub(crate) fn timespec_at(&mut self, addr: u64) {
+        self.two_longs_at(addr, "tv_sec", "tv_nsec");
+    }
+
+    /// A `struct timeval` at `addr`: `{tv_sec=1, tv_usec=500}`.
+    pub(crate) fn timeval_at(&mut self, addr: u64) {
+        self.two_longs_at(addr, "tv_sec", "tv_usec");
+    }
+
+    fn two_longs_at(&mut self, addr: u64, first: &str, second: &str) {
+        if addr == 0 {
+            self.line.sym("NULL");
+            return;
+        }
+        let mut buf = [0u8; 16];
+        if !self.read(addr, &mut buf) {
+            self.line.hex(addr);
+            return;
+        }
+        self.line.struct_begin();
+        self.line.field(first);
+        self.line.dec(buf.i64_at(0));
+        self.line.field(second);
+        self.line.dec(buf.i64_at(8));
+        self.line.struct_end();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn signal_sets_read_like_strace() {
+        assert_eq!(sigset_text(0, 8), "[]");
+        let chld_usr1 = 1 << 16 | 1 << 9;
+        assert_eq!(sigset_text(chld_usr1, 8), "[USR1 CHLD]");
+        // Everything but RTMIN (32) and RT_1 (33).
+        let all_but = !(1u64 << 31 | 1u64 << 32);
+        assert_eq!(sigset_text(all_but, 8), "~[RTMIN RT_1]");
+        assert_eq!(sigset_text(u64::MAX, 8), "~[]");
+    }
+}
