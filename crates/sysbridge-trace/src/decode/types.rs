@@ -49,6 +49,81 @@ pub(crate) fn sigset_text(bits: u64, size: usize) -> String {
 }
 
 impl Ctx<'_> {
+    /// An array of `count` elements of `size` bytes at `addr`, as strace's
+    /// `print_array` does: `NULL`; `[]` when empty; the address if the first element
+    /// cannot be read (or the size overflows); each element printed by `print`
+    /// (which gets its bytes and returns false to stop); cut after `-s` elements with
+    /// `...` when abbreviated; an unreadable later element ends it with
+    /// `..., /* 0x... */`.
+    pub(crate) fn array(
+        &mut self,
+        addr: u64,
+        count: u64,
+        size: usize,
+        mut print: impl FnMut(&mut Ctx<'_>, &[u8]) -> bool,
+    ) {
+        if addr == 0 {
+            self.line.sym("NULL");
+            return;
+        }
+        if count == 0 {
+            self.line.array_begin();
+            self.line.array_end();
+            return;
+        }
+        let Some(end) = count.checked_mul(size as u64).and_then(|n| addr.checked_add(n)) else {
+            self.line.hex(addr);
+            return;
+        };
+        let limit = if self.abbrev { count.min(self.opts.strsize as u64) } else { count };
+        let mut buf = vec![0u8; size];
+        let mut at = addr;
+        let mut i = 0u64;
+        while at < end {
+            if !self.read(at, &mut buf) {
+                if i == 0 {
+                    self.line.hex(addr);
+                    return;
+                }
+                self.line.more();
+                self.line.comment(&format!("{at:#x}"));
+                break;
+            }
+            if i == 0 {
+                self.line.array_begin();
+            }
+            if i >= limit {
+                self.line.more();
+                break;
+            }
+            self.line.elem();
+            if !print(self, &buf) {
+                break;
+            }
+            i += 1;
+            at += size as u64;
+        }
+        self.line.array_end();
+    }
+
+    /// An array of `count` `struct iovec` at `addr`:
+    /// `[{iov_base="...", iov_len=5}, ...]`, the buffers printed as strings (no more
+    /// than `data` bytes of them in all: what a call actually transferred).
+    pub(crate) fn iovec_at(&mut self, addr: u64, count: u64, mut data: u64) {
+        self.array(addr, count, 16, |ctx, iov| {
+            let (base, len) = (iov.u64_at(0), iov.u64_at(8));
+            let shown = len.min(data);
+            data -= shown;
+            ctx.line.struct_begin();
+            ctx.line.field("iov_base");
+            ctx.buf(base, shown);
+            ctx.line.field("iov_len");
+            ctx.line.udec(len);
+            ctx.line.struct_end();
+            true
+        });
+    }
+
     /// A signal set of `size` bytes at `addr`: `NULL`, the address if unreadable or of
     /// an odd size, or the set.
     pub(crate) fn sigset_at(&mut self, addr: u64, size: u64) {
