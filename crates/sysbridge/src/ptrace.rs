@@ -188,6 +188,10 @@ pub enum SyscallInfo {
         nr: u64,
         /// The six argument registers.
         args: [u64; 6],
+        /// The instruction pointer (after the `syscall` instruction).
+        ip: u64,
+        /// The stack pointer.
+        sp: u64,
     },
     /// Leaving a system call.
     Exit {
@@ -202,6 +206,10 @@ pub enum SyscallInfo {
         nr: u64,
         /// The six argument registers.
         args: [u64; 6],
+        /// The instruction pointer (after the `syscall` instruction).
+        ip: u64,
+        /// The stack pointer.
+        sp: u64,
         /// The filter's 16-bit data.
         ret_data: u32,
     },
@@ -229,6 +237,8 @@ pub fn get_syscall_info(pid: Pid) -> Result<SyscallInfo, Errno> {
         p::PTRACE_SYSCALL_INFO_ENTRY => SyscallInfo::Entry {
             nr: buf[3],
             args: six(4),
+            ip: buf[1],
+            sp: buf[2],
         },
         p::PTRACE_SYSCALL_INFO_EXIT => SyscallInfo::Exit {
             rval: buf[3] as i64,
@@ -237,6 +247,8 @@ pub fn get_syscall_info(pid: Pid) -> Result<SyscallInfo, Errno> {
         p::PTRACE_SYSCALL_INFO_SECCOMP => SyscallInfo::Seccomp {
             nr: buf[3],
             args: six(4),
+            ip: buf[1],
+            sp: buf[2],
             ret_data: buf[10] as u32,
         },
         _ => SyscallInfo::None,

@@ -291,7 +291,8 @@ fn ptrace_sees_every_system_call_of_a_traced_child() {
         let sig = status.stop_signal().expect("a stop");
         let mut inject = None;
         if sig.raw() == Signal::SIGTRAP.raw() | 0x80 {
-            if let SyscallInfo::Entry { nr, .. } = ptrace::get_syscall_info(child).unwrap() {
+            if let SyscallInfo::Entry { nr, sp, .. } = ptrace::get_syscall_info(child).unwrap() {
+                assert_ne!(sp, 0, "the stack pointer is reported");
                 entries.push(nr);
             }
         } else if Event::from_raw(status.ptrace_event()) == Some(Event::Exec) {

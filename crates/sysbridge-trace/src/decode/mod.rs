@@ -82,6 +82,8 @@ pub(crate) struct Ctx<'a> {
     pub(crate) nr: u64,
     /// Its argument registers.
     pub(crate) args: [u64; 6],
+    /// The stack pointer at entry (where `rt_sigreturn` finds the signal frame).
+    pub(crate) sp: u64,
     /// How many of them the call takes (six for a number no table knows).
     pub(crate) nargs: u8,
     /// Whether this is the exit phase.

@@ -44,9 +44,10 @@ extern "C" fn interrupt(sig: i32) {
 struct Tracee {
     /// Between a call's entry and exit.
     in_syscall: bool,
-    /// The current call.
+    /// The current call: number, arguments, and the stack pointer at entry.
     nr: u64,
     args: [u64; 6],
+    sp: u64,
     nargs: u8,
     decoder: Decoder,
     /// What the decoder said at entry.
@@ -72,6 +73,7 @@ impl Tracee {
             in_syscall: false,
             nr: 0,
             args: [0; 6],
+            sp: 0,
             nargs: 0,
             decoder: crate::decode::fallback(),
             step: Step::Done(Ret::Dec),
@@ -400,9 +402,9 @@ impl Engine {
 
     fn on_syscall_stop(&mut self, tid: i32, usage: Option<Rusage>) {
         match ptrace::get_syscall_info(Pid::from_raw(tid)) {
-            Ok(SyscallInfo::Entry { nr, args } | SyscallInfo::Seccomp { nr, args, .. }) => {
-                self.on_entry(tid, nr, args, usage)
-            }
+            Ok(
+                SyscallInfo::Entry { nr, args, sp, .. } | SyscallInfo::Seccomp { nr, args, sp, .. },
+            ) => self.on_entry(tid, nr, args, sp, usage),
             Ok(SyscallInfo::Exit { rval, is_error }) => self.on_exit(tid, rval, is_error, usage),
             Ok(_) => {}
             // The tracee died under us: its death is reported next.
@@ -415,7 +417,7 @@ impl Engine {
         self.tracees.len()
     }
 
-    fn on_entry(&mut self, tid: i32, nr: u64, args: [u64; 6], usage: Option<Rusage>) {
+    fn on_entry(&mut self, tid: i32, nr: u64, args: [u64; 6], sp: u64, usage: Option<Rusage>) {
         let row = self.rows.get(nr as usize).copied().flatten();
         let nargs = row.map_or(6, |(n, _)| n);
         let timed = self.summary.is_some() || self.opts.syscall_times;
@@ -425,6 +427,7 @@ impl Engine {
         t.in_syscall = true;
         t.nr = nr;
         t.args = args;
+        t.sp = sp;
         t.nargs = nargs;
         if timed {
             t.entry_time = clock_gettime(ClockId::Monotonic);
@@ -465,6 +468,7 @@ impl Engine {
             tid,
             nr,
             args,
+            sp,
             nargs,
             exiting: false,
             rval: 0,
@@ -549,6 +553,7 @@ impl Engine {
                     tid,
                     nr,
                     args: t.args,
+                    sp: t.sp,
                     nargs: t.nargs,
                     exiting: true,
                     rval,
