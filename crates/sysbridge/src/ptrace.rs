@@ -9,6 +9,7 @@
 
 use linux_raw_sys::ptrace as p;
 
+pub use crate::arch::Regs;
 use crate::process::Pid;
 use crate::signal::{Siginfo, Signal};
 use crate::{Errno, Sysno, args, raw};
@@ -174,6 +175,23 @@ pub fn get_siginfo(pid: Pid) -> Result<Siginfo, Errno> {
         )
     }?;
     Ok(info)
+}
+
+/// The general registers of a stopped tracee. Issues `ptrace(PTRACE_GETREGS)`.
+pub fn get_regs(pid: Pid) -> Result<Regs, Errno> {
+    let mut regs = Regs::default();
+    // SAFETY: the kernel writes one `struct user_regs_struct`, whose layout `Regs` has,
+    // into `regs`.
+    unsafe {
+        raw::raw_syscall4(
+            Sysno::ptrace,
+            p::PTRACE_GETREGS as usize,
+            pid.as_raw() as usize,
+            0,
+            args::mut_ptr(&mut regs),
+        )
+    }?;
+    Ok(regs)
 }
 
 /// What a tracee is doing at a syscall-stop or seccomp stop, from

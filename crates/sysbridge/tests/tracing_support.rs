@@ -279,6 +279,7 @@ fn ptrace_sees_every_system_call_of_a_traced_child() {
     signal::kill(child, Signal::SIGCONT).unwrap();
 
     let mut entries = Vec::new();
+    let mut exits = 0;
     let mut saw_exec = false;
     loop {
         let (_, status) = process::wait4(WaitFor::Pid(child), WaitOptions::ALL)
@@ -291,9 +292,19 @@ fn ptrace_sees_every_system_call_of_a_traced_child() {
         let sig = status.stop_signal().expect("a stop");
         let mut inject = None;
         if sig.raw() == Signal::SIGTRAP.raw() | 0x80 {
-            if let SyscallInfo::Entry { nr, sp, .. } = ptrace::get_syscall_info(child).unwrap() {
-                assert_ne!(sp, 0, "the stack pointer is reported");
-                entries.push(nr);
+            match ptrace::get_syscall_info(child).unwrap() {
+                SyscallInfo::Entry { nr, sp, .. } => {
+                    assert_ne!(sp, 0, "the stack pointer is reported");
+                    entries.push(nr);
+                }
+                SyscallInfo::Exit { rval, .. } => {
+                    // The registers agree with the syscall info: number and result.
+                    let regs = ptrace::get_regs(child).unwrap();
+                    assert_eq!(regs.rax as i64, rval);
+                    assert_eq!(Some(&regs.orig_rax), entries.last());
+                    exits += 1;
+                }
+                _ => {}
             }
         } else if Event::from_raw(status.ptrace_event()) == Some(Event::Exec) {
             saw_exec = true;
@@ -307,6 +318,8 @@ fn ptrace_sees_every_system_call_of_a_traced_child() {
     assert_eq!(entries.first(), Some(&(Sysno::execve.raw() as u64)));
     assert_eq!(entries.last(), Some(&(Sysno::exit_group.raw() as u64)));
     assert!(entries.len() > 5, "{entries:?}");
+    // Every call returned but the last, exit_group.
+    assert_eq!(exits, entries.len() - 1);
 }
 
 #[test]

@@ -269,41 +269,41 @@ pub(crate) fn compare(opts: &[&str], cmd: &[&str]) -> Parity {
     parity
 }
 
+/// The `-c` table of `tracer` (strace, or ours) for `cmd`: calls and errors per call.
+pub(crate) fn summary_counts(
+    tracer: &[&str],
+    opts: &[&str],
+    cmd: &[&str],
+) -> HashMap<String, (u64, u64)> {
+    let dir = tempfile::tempdir().unwrap();
+    let mut with_c: Vec<&str> = opts.to_vec();
+    with_c.push("-c");
+    let row = Regex::new(r"^\s*[\d.]+\s+[\d.]+\s+\d+\s+(\d+)\s+(\d+)?\s*(\w+)$").unwrap();
+    trace_lines(tracer, &with_c, cmd, dir.path(), "summary")
+        .iter()
+        .filter_map(|l| row.captures(l))
+        .filter(|c| &c[3] != "total")
+        .map(|c| {
+            (
+                c[3].to_string(),
+                (
+                    c[1].parse().unwrap(),
+                    c.get(2).map_or(0, |e| e.as_str().parse().unwrap()),
+                ),
+            )
+        })
+        .collect()
+}
+
 /// `-c` tables of both tracers: for every call, (calls, errors) of strace and ours
 /// where they differ.
 pub(crate) fn compare_summary(
     opts: &[&str],
     cmd: &[&str],
 ) -> Vec<(String, Option<(u64, u64)>, Option<(u64, u64)>)> {
-    let dir = tempfile::tempdir().unwrap();
     let ours_bin = sysbridge();
-    let mut with_c: Vec<&str> = opts.to_vec();
-    with_c.push("-c");
-    let row = Regex::new(r"^\s*[\d.]+\s+[\d.]+\s+\d+\s+(\d+)\s+(\d+)?\s*(\w+)$").unwrap();
-    let parse = |lines: Vec<String>| -> HashMap<String, (u64, u64)> {
-        lines
-            .iter()
-            .filter_map(|l| row.captures(l))
-            .filter(|c| &c[3] != "total")
-            .map(|c| {
-                (
-                    c[3].to_string(),
-                    (
-                        c[1].parse().unwrap(),
-                        c.get(2).map_or(0, |e| e.as_str().parse().unwrap()),
-                    ),
-                )
-            })
-            .collect()
-    };
-    let theirs = parse(trace_lines(&["strace"], &with_c, cmd, dir.path(), "s"));
-    let ours = parse(trace_lines(
-        &[ours_bin.to_str().unwrap(), "trace"],
-        &with_c,
-        cmd,
-        dir.path(),
-        "t",
-    ));
+    let theirs = summary_counts(&["strace"], opts, cmd);
+    let ours = summary_counts(&[ours_bin.to_str().unwrap(), "trace"], opts, cmd);
     let mut names: Vec<&String> = theirs.keys().chain(ours.keys()).collect();
     names.sort();
     names.dedup();

@@ -62,6 +62,13 @@ struct Tracee {
     hidden: bool,
     /// The first stop of a new tracee is still to come.
     starting: bool,
+    /// Whether this thread's syscall-stops are known to be at an entry or an exit:
+    /// after the first one is asked about, they alternate, so later ones need no
+    /// question to tell.
+    synced: bool,
+    /// The current call needs nothing at its exit (neither printed nor counted): its
+    /// exit stop is only resumed.
+    quiet_exit: bool,
     /// Entry time of the current call (monotonic), and system CPU time then.
     entry_time: Timespec,
     entry_stime: Timespec,
@@ -83,6 +90,8 @@ impl Tracee {
             line: Line::new(json),
             hidden,
             starting: true,
+            synced: false,
+            quiet_exit: false,
             entry_time: Timespec::default(),
             entry_stime: Timespec::default(),
         }
@@ -401,6 +410,32 @@ impl Engine {
     }
 
     fn on_syscall_stop(&mut self, tid: i32, usage: Option<Rusage>) {
+        let count_only = !self.printing;
+        let Some(t) = self.tracees.get_mut(&tid) else {
+            return;
+        };
+        if t.synced {
+            if t.in_syscall && t.quiet_exit {
+                // The exit of a call nobody asked about: resume, no question.
+                t.in_syscall = false;
+                t.quiet_exit = false;
+                self.resume(tid, None);
+                return;
+            }
+            if count_only && !t.hidden {
+                // -c alone: nothing is needed at entry; at exit, the registers give the
+                // call's number and result at once.
+                if t.in_syscall {
+                    self.count_exit(tid, usage);
+                } else {
+                    t.in_syscall = true;
+                    t.quiet_exit = false;
+                    self.stamp_entry(tid, usage);
+                }
+                self.resume(tid, None);
+                return;
+            }
+        }
         match ptrace::get_syscall_info(Pid::from_raw(tid)) {
             Ok(
                 SyscallInfo::Entry { nr, args, sp, .. } | SyscallInfo::Seccomp { nr, args, sp, .. },
@@ -410,7 +445,77 @@ impl Engine {
             // The tracee died under us: its death is reported next.
             Err(_) => return,
         }
+        if let Some(t) = self.tracees.get_mut(&tid) {
+            t.synced = true;
+        }
         self.resume(tid, None);
+    }
+
+    /// Records the times a call entered at, for `-c` and `-T`.
+    fn stamp_entry(&mut self, tid: i32, usage: Option<Rusage>) {
+        let timed = self.summary.is_some() || self.opts.syscall_times;
+        let Some(t) = self.tracees.get_mut(&tid) else {
+            return;
+        };
+        if timed {
+            t.entry_time = clock_gettime(ClockId::Monotonic);
+        }
+        if let Some(u) = usage {
+            t.entry_stime = Timespec {
+                tv_sec: u.stime.tv_sec,
+                tv_nsec: u.stime.tv_usec * 1000,
+            };
+        }
+    }
+
+    /// The exit of a call under `-c` alone: its number and result from the registers.
+    fn count_exit(&mut self, tid: i32, usage: Option<Rusage>) {
+        let Some(t) = self.tracees.get_mut(&tid) else {
+            return;
+        };
+        t.in_syscall = false;
+        let Ok(regs) = ptrace::get_regs(Pid::from_raw(tid)) else {
+            return;
+        };
+        // rt_sigreturn restores every register from the signal frame and sets orig_rax
+        // to -1, the only x86_64 call to do so; its result is the restored rax.
+        let nr = if regs.orig_rax == u64::MAX {
+            u64::from(Sysno::rt_sigreturn.raw())
+        } else {
+            regs.orig_rax
+        };
+        if !self.opts.trace.contains_raw(nr) {
+            return;
+        }
+        let never_fails = self
+            .rows
+            .get(nr as usize)
+            .copied()
+            .flatten()
+            .is_some_and(|(_, c)| c.contains(Class::NEVER_FAILS));
+        let failed = !never_fails && regs.rax > -4096i64 as u64;
+        let spent = self.time_spent(tid, usage);
+        if let Some(summary) = &mut self.summary {
+            summary.count(nr, failed, spent);
+        }
+    }
+
+    /// The time call of `tid` took: system CPU time from the stop's resource usage, or
+    /// wall-clock time with `-w`.
+    fn time_spent(&self, tid: i32, usage: Option<Rusage>) -> Timespec {
+        let Some(t) = self.tracees.get(&tid) else {
+            return Timespec::default();
+        };
+        match usage {
+            Some(u) => ts_sub(
+                Timespec {
+                    tv_sec: u.stime.tv_sec,
+                    tv_nsec: u.stime.tv_usec * 1000,
+                },
+                t.entry_stime,
+            ),
+            None => ts_sub(clock_gettime(ClockId::Monotonic), t.entry_time),
+        }
     }
 
     fn nprocs(&self) -> usize {

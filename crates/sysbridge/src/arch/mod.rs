@@ -7,6 +7,8 @@
 #[cfg(target_arch = "x86_64")]
 mod x86_64;
 #[cfg(target_arch = "x86_64")]
+pub use self::x86_64::Regs;
+#[cfg(target_arch = "x86_64")]
 pub(crate) use self::x86_64::*;
 
 #[cfg(not(target_arch = "x86_64"))]

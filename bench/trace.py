@@ -1,0 +1,99 @@
+#!/usr/bin/env python3
+"""sysbridge trace against strace, in the same run, on a syscall-heavy command.
+
+Every run, traced or not, is pinned to one CPU (taskset -c 0): unpinned ptrace timings
+on a 2-vCPU machine swing several-fold from run to run. Configurations are interleaved
+round by round (each round runs each configuration once, in a rotating order), and the
+report gives the median wall time of each and the median of the per-round ratios.
+
+The tracer's peak resident set (VmHWM of the tracer process itself, not the tracee's)
+is sampled from /proc while it runs.
+
+Usage: bench/trace.py [--rounds N] [--count N] [--tracer PATH]
+(build first: cargo build --release -p sysbridge-cli)
+"""
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import time
+
+
+def peak_rss_kb(pid):
+    try:
+        with open("/proc/%d/status" % pid) as f:
+            for line in f:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return None
+
+
+def run(cmd):
+    """Wall time of `cmd` (seconds) and the peak RSS of its first process (KB)."""
+    start = time.monotonic()
+    proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
+    peak = 0
+    while proc.poll() is None:
+        rss = peak_rss_kb(proc.pid)
+        if rss:
+            peak = max(peak, rss)
+        time.sleep(0.005)
+    wall = time.monotonic() - start
+    if proc.returncode != 0:
+        sys.exit("failed (%d): %s" % (proc.returncode, " ".join(cmd)))
+    return wall, peak
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--rounds", type=int, default=5)
+    ap.add_argument("--count", type=int, default=200000, help="dd's count (bs=1: two calls each)")
+    ap.add_argument("--tracer", default=os.path.join(os.path.dirname(__file__), "..", "target", "release", "sysbridge"))
+    args = ap.parse_args()
+    pin = ["taskset", "-c", "0"]
+    work = ["dd", "if=/dev/zero", "of=/dev/null", "bs=1", "count=%d" % args.count]
+    ours = [args.tracer, "trace"]
+    configs = [
+        ("untraced", pin + work),
+        ("strace -f", pin + ["strace", "-f", "-o", "/dev/null"] + work),
+        ("ours -f", pin + ours + ["-f", "-o", "/dev/null"] + work),
+        ("strace -f -c", pin + ["strace", "-f", "-c", "-o", "/dev/null"] + work),
+        ("ours -f -c", pin + ours + ["-f", "-c", "-o", "/dev/null"] + work),
+        ("strace --seccomp-bpf -f -e trace=openat", pin + ["strace", "--seccomp-bpf", "-f", "-e", "trace=openat", "-o", "/dev/null"] + work),
+        ("ours -f -e trace=openat", pin + ours + ["-f", "-e", "trace=openat", "-o", "/dev/null"] + work),
+    ]
+    walls = {name: [] for name, _ in configs}
+    rss = {name: [] for name, _ in configs}
+    ratios = {k: [] for k in ("full", "count", "openat_vs_untraced", "openat_vs_strace")}
+    for r in range(args.rounds):
+        order = configs[r % len(configs):] + configs[:r % len(configs)]
+        this = {}
+        for name, cmd in order:
+            wall, peak = run(cmd)
+            this[name] = wall
+            walls[name].append(wall)
+            rss[name].append(peak)
+        ratios["full"].append(this["ours -f"] / this["strace -f"])
+        ratios["count"].append(this["ours -f -c"] / this["strace -f -c"])
+        ratios["openat_vs_untraced"].append(this["ours -f -e trace=openat"] / this["untraced"])
+        ratios["openat_vs_strace"].append(this["ours -f -e trace=openat"] / this["strace --seccomp-bpf -f -e trace=openat"])
+        print("round %d/%d done" % (r + 1, args.rounds), file=sys.stderr)
+    print("dd bs=1 count=%d, pinned to CPU 0, %d interleaved rounds" % (args.count, args.rounds))
+    print("%-42s %10s %12s" % ("configuration", "median s", "tracer RSS"))
+    for name, _ in configs:
+        peak = max(rss[name]) if name != "untraced" else 0
+        print("%-42s %10.3f %9s KB" % (name, statistics.median(walls[name]), peak or "-"))
+    print()
+    print("ours -f -o /dev/null / strace -f -o /dev/null:        %.3fx (target <= 0.8)" % statistics.median(ratios["full"]))
+    print("ours -f -c / strace -f -c:                            %.3fx (target <= 0.8)" % statistics.median(ratios["count"]))
+    print("ours -f -e trace=openat / untraced:                   %.3fx (target <= 1.15)" % statistics.median(ratios["openat_vs_untraced"]))
+    print("ours -f -e trace=openat / strace --seccomp-bpf same:  %.3fx" % statistics.median(ratios["openat_vs_strace"]))
+    print("tracer peak RSS, ours / strace (full tracing):        %.3fx (target <= 1.0)" % (max(rss["ours -f"]) / max(rss["strace -f"])))
+
+
+if __name__ == "__main__":
+    main()
