@@ -145,7 +145,7 @@ fn status_field(pid: u32, key: &str) -> Option<String> {
 fn interrupting_an_attached_trace_leaves_the_process_running_untraced() {
     let mut sleeper = Command::new("sleep").arg("30").spawn().unwrap();
     let pid = sleeper.id();
-    let mut tracer = Command::new(sysbridge())
+    let tracer = Command::new(sysbridge())
         .args(["trace", "-p", &pid.to_string()])
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
@@ -269,4 +269,32 @@ fn no_call_is_lost_on_a_tree_of_200_processes() {
         theirs,
         "exit_group and exit lines: ours against strace's"
     );
+}
+
+/// The Python interpreter itself (`python3` on PATH may be a wrapper script).
+fn python() -> String {
+    let out = Command::new("python3")
+        .args(["-c", "import sys; print(sys.executable)"])
+        .output()
+        .expect("python3 runs");
+    String::from_utf8(out.stdout).unwrap().trim().to_string()
+}
+
+#[test]
+fn a_thread_running_execve_matches_strace() {
+    if !strace_available() {
+        return;
+    }
+    // A second thread runs execve while the leader sleeps: the thread takes the
+    // leader's pid (`<pid changed to ...>`, `+++ superseded by execve ... +++`).
+    let program = "import os, threading, time\n\
+                   threading.Thread(target=lambda: os.execv('/bin/true', ['true'])).start()\n\
+                   time.sleep(5)";
+    let python = python();
+    for opts in [
+        &["-f", "-e", "trace=execve,exit_group,exit"][..],
+        &["-f", "-e", "trace=execve,exit_group,exit,clock_nanosleep"],
+    ] {
+        assert_identical(opts, &[&python, "-c", program]);
+    }
 }

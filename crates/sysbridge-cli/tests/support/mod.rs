@@ -4,7 +4,9 @@
 //! the same options and `-o FILE`. Lines are grouped per process, processes named by
 //! their place in the process tree (`P`, `P.1` for P's first child, …) so that labels
 //! do not depend on pid numbers; a call split into `<unfinished ...>` and
-//! `<... NAME resumed>` is joined back; the padding before ` = ` is folded. strace
+//! `<... NAME resumed>` is joined back; the padding before ` = ` is folded; the first
+//! line's pointer to the environment (an address in the tracer's own memory) is
+//! masked. strace
 //! runs twice: a line the two runs disagree on (random bytes, times) is unstable and
 //! left out of the score. The score is the share of stable strace lines that ours
 //! prints identically, aligned by a diff.
@@ -92,10 +94,19 @@ pub(crate) fn group(lines: &[String]) -> Groups {
     let unfinished = Regex::new(r"\s*<unfinished \.\.\.>$").unwrap();
     let resumed = Regex::new(r"^<\.\.\. (\w+) resumed>").unwrap();
     let child = Regex::new(r"^(?:clone|clone3|fork|vfork)\(.*\) = (\d+)$").unwrap();
+    // The started command's environment array lives in each tracer's own memory (its
+    // stack for strace, its heap for ours), so the first line's pointer to it differs.
+    let first_envp =
+        Regex::new(r"^((?:\d+ +)?execve\(.*, )0x[0-9a-f]+( /\* \d+ vars? \*/)").unwrap();
     let mut order: Vec<String> = Vec::new();
     let mut groups: HashMap<String, Vec<String>> = HashMap::new();
     let mut pending: HashMap<String, String> = HashMap::new();
-    for line in lines {
+    for (i, line) in lines.iter().enumerate() {
+        let line = &if i == 0 {
+            first_envp.replace(line, "${1}ENVP$2").into_owned()
+        } else {
+            line.clone()
+        };
         let (pid, body) = match pid_prefix.captures(line) {
             Some(c) => {
                 let pid = c.get(1).or(c.get(2)).unwrap().as_str().to_string();

@@ -69,6 +69,9 @@ struct Tracee {
     /// The current call needs nothing at its exit (neither printed nor counted): its
     /// exit stop is only resumed.
     quiet_exit: bool,
+    /// The call's exit must be introduced with `<... NAME resumed>` whatever was
+    /// printed since its entry (its thread changed id in `execve`).
+    reprint: bool,
     /// Entry time of the current call (monotonic), and system CPU time then.
     entry_time: Timespec,
     entry_stime: Timespec,
@@ -92,6 +95,7 @@ impl Tracee {
             starting: true,
             synced: false,
             quiet_exit: false,
+            reprint: false,
             entry_time: Timespec::default(),
             entry_stime: Timespec::default(),
         }
@@ -361,11 +365,7 @@ impl Engine {
                 if let Ok(former) = ptrace::get_event_msg(Pid::from_raw(tid))
                     && former as i32 != tid
                 {
-                    // A thread other than the leader ran execve: it takes the leader's
-                    // id, and the leader's state is gone.
-                    if let Some(t) = self.tracees.remove(&(former as i32)) {
-                        self.tracees.insert(tid, t);
-                    }
+                    self.thread_execed(former as i32, tid);
                 }
                 self.resume(tid, None);
             }
@@ -398,6 +398,30 @@ impl Engine {
             Some(Event::Seccomp) => self.on_syscall_stop(tid, usage),
             Some(Event::VforkDone) => self.resume(tid, None),
         }
+    }
+
+    /// A thread other than the leader ran `execve`: it takes the leader's id (`pid`)
+    /// and the leader's state is gone. As strace does, an open line of the thread is
+    /// ended with ` <pid changed to PID ...>`, the change is announced under the new
+    /// id, and the call's exit is introduced with `<... execve resumed>`.
+    fn thread_execed(&mut self, former: i32, pid: i32) {
+        self.tracees.remove(&pid);
+        let Some(mut t) = self.tracees.remove(&former) else {
+            return;
+        };
+        self.mem.forget(former);
+        self.mem.forget(pid);
+        if self.printing && !self.opts.json {
+            self.printer.pid_changed(former, pid);
+            if self.opts.quiet < 3 {
+                self.printer.leader(pid, self.tracees.len() + 1);
+                self.printer
+                    .push(&format!("+++ superseded by execve in pid {former} +++"));
+                self.printer.newline();
+            }
+            t.reprint = true;
+        }
+        self.tracees.insert(pid, t);
     }
 
     /// Starts tracking a new child or thread (auto-attached with `-f`).
@@ -695,7 +719,7 @@ impl Engine {
                 self.printer.leader(tid, nprocs);
                 self.printer.push(&text);
             }
-            None if self.printer.needs_resume(tid) => {
+            None if std::mem::take(&mut t.reprint) || self.printer.needs_resume(tid) => {
                 self.printer.leader(tid, nprocs);
                 self.printer
                     .push(&format!("<... {} resumed>", call_name(nr)));

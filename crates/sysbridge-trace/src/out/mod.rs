@@ -160,6 +160,26 @@ impl Printer {
         }
     }
 
+    /// Thread `former` became process `pid` by running `execve`: its open line is
+    /// ended with ` <pid changed to PID ...>`, and with `-ff` its file is closed and the
+    /// process's file (with the leader's column) is written to from now on.
+    pub(crate) fn pid_changed(&mut self, former: i32, pid: i32) {
+        if self.is_open(former) {
+            self.select(former);
+            self.push(&format!(" <pid changed to {pid} ...>"));
+            self.newline();
+        }
+        match &mut self.separate {
+            Some(sep) => {
+                if let Some((mut sink, _)) = sep.files.remove(&former) {
+                    sink.flush();
+                }
+            }
+            None if self.last == Some(former) => self.last = None,
+            None => {}
+        }
+    }
+
     /// Makes `tid` current again for a line it left open (with `-ff`).
     pub(crate) fn continue_with(&mut self, tid: i32) {
         self.current = tid;
