@@ -8,6 +8,7 @@
 //! strace's model, which its output format follows: `read(3, ` at entry,
 //! `"..."..., 832) = 832` at exit.
 
+pub(crate) mod fdinfo;
 pub(crate) mod line;
 mod quote;
 
@@ -181,6 +182,9 @@ impl Ctx<'_> {
         let fd = self.int(i);
         if fd == -100 {
             self.line.sym("AT_FDCWD");
+            if self.opts.fd_paths != FdPaths::No {
+                fdinfo::annotate_cwd(&mut self.line.text, self.tid, self.opts.hex);
+            }
         } else {
             self.fd(fd);
         }
@@ -227,15 +231,13 @@ impl Ctx<'_> {
     /// A descriptor: its number, and with `-y` the path it refers to (`3</etc/hosts>`).
     pub(crate) fn fd(&mut self, fd: i32) {
         self.line.dec(i64::from(fd));
-        if self.opts.fd_paths != FdPaths::No && fd >= 0 {
-            let link = format!("/proc/{}/fd/{fd}", self.tid);
-            if let Ok(target) = sysbridge::fs::readlinkat_path(sysbridge::fs::CWD, link.as_str()) {
-                let target = target.as_os_str().as_encoded_bytes();
-                self.line.text.push('<');
-                self.line.text.push_str(&String::from_utf8_lossy(target));
-                self.line.text.push('>');
-            }
-        }
+        fdinfo::annotate(
+            &mut self.line.text,
+            self.tid,
+            fd,
+            self.opts.fd_paths,
+            self.opts.hex,
+        );
     }
 
     /// A path at `addr`: `NULL`, the address if unreadable, or the quoted path.

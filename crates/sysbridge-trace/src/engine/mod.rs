@@ -14,6 +14,7 @@ use sysbridge::signal::{self, SaFlags, SigAction, SigHandler, SigSet, Signal};
 use sysbridge::time::{ClockId, Timespec, clock_gettime};
 use sysbridge::{Errno, Sysno, SysnoSet, seccomp};
 
+use crate::decode::fdinfo;
 use crate::decode::line::Line;
 use crate::decode::{Ctx, DecodeOpts, Decoder, Decoders, Ret, Step};
 use crate::filter::{Class, Status};
@@ -122,6 +123,8 @@ struct Engine {
     printing: bool,
     scratch: Vec<u8>,
     text: String,
+    /// What follows a returned descriptor (`-y`), built here to reuse its buffer.
+    fd_note: String,
     started_at: Timespec,
 }
 
@@ -201,6 +204,7 @@ pub fn run(mut opts: Options) -> Result<Outcome, String> {
         printing: opts.summary != SummaryMode::Only,
         scratch: Vec::new(),
         text: String::new(),
+        fd_note: String::new(),
         started_at: clock_gettime(ClockId::Monotonic),
         opts,
     };
@@ -731,19 +735,19 @@ impl Engine {
         self.printer.tabto();
         let mut text = std::mem::take(&mut self.text);
         text.clear();
-        let fd_path = (ret == Ret::Fd
-            && self.opts.fd_paths != crate::options::FdPaths::No
-            && error.is_none())
-        .then(|| {
-            sysbridge::fs::readlinkat_path(
-                sysbridge::fs::CWD,
-                format!("/proc/{tid}/fd/{rval}").as_str(),
-            )
-            .ok()
-        })
-        .flatten()
-        .map(|p| p.to_string_lossy().into_owned());
-        report::result(&mut text, rval, error, &ret, fd_path);
+        let mut note = std::mem::take(&mut self.fd_note);
+        note.clear();
+        if ret == Ret::Fd && error.is_none() {
+            fdinfo::annotate(
+                &mut note,
+                tid,
+                rval as i32,
+                self.opts.fd_paths,
+                self.decode_opts.hex,
+            );
+        }
+        report::result(&mut text, rval, error, &ret, &note);
+        self.fd_note = note;
         if let Some(now) = now.filter(|_| self.opts.syscall_times) {
             let d = ts_sub(now, entry_time);
             use std::fmt::Write as _;

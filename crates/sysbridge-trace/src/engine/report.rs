@@ -45,15 +45,9 @@ pub(crate) fn errno_name(e: Errno) -> Option<&'static str> {
     })
 }
 
-/// Appends `= ...` for a call that returned `rval`, or failed with `error`; `fd_path`
-/// gives the path of a returned descriptor with `-y`.
-pub(crate) fn result(
-    out: &mut String,
-    rval: i64,
-    error: Option<Errno>,
-    ret: &Ret,
-    fd_path: Option<String>,
-) {
+/// Appends `= ...` for a call that returned `rval`, or failed with `error`; `fd_note`
+/// follows a returned descriptor (its `<path>` with `-y`).
+pub(crate) fn result(out: &mut String, rval: i64, error: Option<Errno>, ret: &Ret, fd_note: &str) {
     if let Some(e) = error {
         match e.raw() {
             512 => out.push_str("= ? ERESTARTSYS (To be restarted if SA_RESTART is set)"),
@@ -83,9 +77,7 @@ pub(crate) fn result(
         Ret::Oct => write_oct(out, rval as u64),
         Ret::Fd => {
             let _ = write!(out, "{rval}");
-            if let Some(path) = fd_path {
-                let _ = write!(out, "<{path}>");
-            }
+            out.push_str(fd_note);
         }
         Ret::DecWith(aux) => {
             let _ = write!(out, "{rval} ({aux})");
@@ -229,7 +221,7 @@ mod tests {
     fn results_read_like_strace() {
         let r = |rval, error, ret: Ret| {
             let mut s = String::new();
-            result(&mut s, rval, error, &ret, None);
+            result(&mut s, rval, error, &ret, "");
             s
         };
         assert_eq!(r(3, None, Ret::Dec), "= 3");
