@@ -298,3 +298,49 @@ fn a_thread_running_execve_matches_strace() {
         assert_identical(opts, &[&python, "-c", program]);
     }
 }
+
+#[test]
+fn json_records_carry_what_strace_prints() {
+    if !strace_available() {
+        return;
+    }
+    // Each call strace prints, as (name, return value or errno name), against the
+    // JSON records' fields.
+    let cmd = ["sh", "-c", "id -u >/dev/null; cat /nonexistent 2>/dev/null; exit 3"];
+    let opts = ["-e", "trace=getuid,geteuid,openat,exit_group"];
+    let dir = tempfile::tempdir().unwrap();
+    let line = regex::Regex::new(r"^(\w+)\(.*\)\s+= (-1 (\w+)|\?|\S+)").unwrap();
+    let theirs: Vec<(String, String)> =
+        support::trace_lines(&["strace"], &opts, &cmd, dir.path(), "s")
+            .iter()
+            .filter_map(|l| line.captures(l))
+            .map(|c| {
+                let ret = c.get(3).or(c.get(2)).unwrap().as_str();
+                (c[1].to_string(), ret.to_string())
+            })
+            .collect();
+    let ours_bin = sysbridge();
+    let mut json_opts = opts.to_vec();
+    json_opts.push("--json");
+    let ours: Vec<(String, String)> = support::trace_lines(
+        &[ours_bin.to_str().unwrap(), "trace"],
+        &json_opts,
+        &cmd,
+        dir.path(),
+        "j",
+    )
+    .iter()
+    .map(|l| serde_json::from_str::<serde_json::Value>(l).expect("each line is JSON"))
+    .filter(|v| v["type"] == "syscall")
+    .map(|v| {
+        let ret = match (&v["errno"], &v["return"]) {
+            (serde_json::Value::String(e), _) => e.clone(),
+            (_, serde_json::Value::Null) => "?".to_string(),
+            (_, r) => r.to_string(),
+        };
+        (v["name"].as_str().unwrap().to_string(), ret)
+    })
+    .collect();
+    assert!(theirs.iter().any(|(_, r)| r == "ENOENT"), "{theirs:?}");
+    assert_eq!(ours, theirs);
+}
