@@ -306,7 +306,11 @@ fn json_records_carry_what_strace_prints() {
     }
     // Each call strace prints, as (name, return value or errno name), against the
     // JSON records' fields.
-    let cmd = ["sh", "-c", "id -u >/dev/null; cat /nonexistent 2>/dev/null; exit 3"];
+    let cmd = [
+        "sh",
+        "-c",
+        "id -u >/dev/null; cat /nonexistent 2>/dev/null; exit 3",
+    ];
     let opts = ["-e", "trace=getuid,geteuid,openat,exit_group"];
     let dir = tempfile::tempdir().unwrap();
     let line = regex::Regex::new(r"^(\w+)\(.*\)\s+= (-1 (\w+)|\?|\S+)").unwrap();

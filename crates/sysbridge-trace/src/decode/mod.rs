@@ -18,6 +18,8 @@ mod generic;
 mod mem;
 mod net;
 mod process;
+#[cfg(test)]
+mod robustness;
 mod signal;
 mod time;
 pub(crate) mod types;

@@ -222,7 +222,7 @@ pub fn run(mut opts: Options) -> Result<Outcome, String> {
         text: String::new(),
         fd_note: String::new(),
         started_at: clock_gettime(ClockId::Monotonic),
-            started_wall: clock_gettime(ClockId::Realtime),
+        started_wall: clock_gettime(ClockId::Realtime),
         opts,
     };
     if started {
@@ -433,8 +433,7 @@ impl Engine {
         self.mem.forget(former);
         self.mem.forget(pid);
         if self.printing && self.opts.json {
-            self.printer
-                .whole_line(pid, &json::superseded(pid, former));
+            self.printer.whole_line(pid, &json::superseded(pid, former));
         } else if self.printing {
             self.printer.pid_changed(former, pid);
             if self.opts.quiet < 3 {
