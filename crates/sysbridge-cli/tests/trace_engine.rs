@@ -39,6 +39,12 @@ fn signals_and_deaths_match_strace() {
     let script = "sh -c 'kill -TERM $$'; trap 'exit 4' USR1; kill -USR1 $$; sleep 1";
     assert_identical(&["-f", "-e", "trace=none"], &["sh", "-c", script]);
     assert_identical(&["-e", "trace=none"], &["sh", "-c", "kill -KILL $$"]);
+    // The command gets SIGPIPE's disposition from the tracer's caller, not the one
+    // Rust's runtime gives the tracer (ignored): `yes` dies of it.
+    assert_identical(
+        &["-f", "-e", "trace=none"],
+        &["sh", "-c", "yes | head -1 >/dev/null"],
+    );
 }
 
 #[test]
