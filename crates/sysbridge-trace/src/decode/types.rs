@@ -71,11 +71,18 @@ impl Ctx<'_> {
             self.line.array_end();
             return;
         }
-        let Some(end) = count.checked_mul(size as u64).and_then(|n| addr.checked_add(n)) else {
+        let Some(end) = count
+            .checked_mul(size as u64)
+            .and_then(|n| addr.checked_add(n))
+        else {
             self.line.hex(addr);
             return;
         };
-        let limit = if self.abbrev { count.min(self.opts.strsize as u64) } else { count };
+        let limit = if self.abbrev {
+            count.min(self.opts.strsize as u64)
+        } else {
+            count
+        };
         let mut buf = vec![0u8; size];
         let mut at = addr;
         let mut i = 0u64;
