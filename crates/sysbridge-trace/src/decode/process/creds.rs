@@ -199,8 +199,8 @@ mod tests {
     #[test]
     fn capability_sets_read_like_strace() {
         assert_eq!(cap_bits(0, 0), "0");
-        assert_eq!(cap_bits(1 | 1 << 5, 0), "CAP_CHOWN|CAP_KILL");
-        assert_eq!(cap_bits(0, 1 << 7), "CAP_BPF");
-        assert_eq!(cap_bits(1, 1), "CAP_CHOWN|CAP_MAC_OVERRIDE");
+        assert_eq!(cap_bits(1 | 1 << 5, 0), "1<<CAP_CHOWN|1<<CAP_KILL");
+        assert_eq!(cap_bits(0, 1 << 7), "1<<CAP_BPF");
+        assert_eq!(cap_bits(1, 1), "1<<CAP_CHOWN|1<<CAP_MAC_OVERRIDE");
     }
 }

@@ -271,21 +271,33 @@ fn ptrace(ctx: &mut Ctx<'_>) -> Step {
     let addr = ctx.args[2];
     let data = ctx.args[3];
     if ctx.exiting {
-        ctx.line.arg();
+        if request != PTRACE_SETREGSET {
+            ctx.line.arg();
+        }
         match request {
             PTRACE_PEEKTEXT | PTRACE_PEEKDATA | PTRACE_PEEKUSER => num_ptr(ctx, data),
             PTRACE_GETEVENTMSG => num_ulong(ctx, data),
             PTRACE_GETSIGINFO => siginfo_at(ctx, data),
             PTRACE_GETSIGMASK => {
-                if ctx.failed() {
+                if ctx.failed() || !ctx.verbose {
                     ctx.line.ptr(data);
                 } else {
                     ctx.sigset_at(data, addr);
                 }
             }
+            PTRACE_GETREGSET => regset_exit(ctx, data),
+            PTRACE_GETREGS => user_regs(ctx, data, 8 * USER_REGS.len() as u64),
+            PTRACE_SETREGSET => {
+                // The structure opened at entry: what changed, and its end.
+                let mut iov = [0u8; 16];
+                if ctx.read(data, &mut iov) && iov.u64_at(8) != *ctx.saved {
+                    ctx.line.text.push_str(" => ");
+                    ctx.line.udec(iov.u64_at(8));
+                }
+                ctx.line.struct_end();
+            }
             PTRACE_PEEKSIGINFO => {
-                let count = if ctx.failed() { 0 } else { ctx.rval as u64 };
-                array(ctx, data, count, 128, |ctx, si| {
+                array(ctx, data, ctx.rval as u64, 128, |ctx, si| {
                     siginfo(ctx, si);
                     true
                 });
@@ -306,7 +318,12 @@ fn ptrace(ctx: &mut Ctx<'_>) -> Step {
         // The registers are written to `data`, printed at exit; `addr` is unused.
         PTRACE_GETREGS | PTRACE_GETFPREGS => return Step::Exit,
         // The registers read from `data` stand in place of `addr`.
-        PTRACE_SETREGS | PTRACE_SETFPREGS => {
+        PTRACE_SETREGS => {
+            ctx.line.arg();
+            user_regs(ctx, ctx.args[3], 8 * USER_REGS.len() as u64);
+            return Step::Done(Ret::Dec);
+        }
+        PTRACE_SETFPREGS => {
             ctx.arg_ptr(3);
             return Step::Done(Ret::Dec);
         }
@@ -354,6 +371,9 @@ fn ptrace(ctx: &mut Ctx<'_>) -> Step {
         // `data` is what the kernel writes: printed at exit.
         return Step::Exit;
     }
+    if request == PTRACE_GETREGSET || request == PTRACE_SETREGSET {
+        return regset_entry(ctx, request, data);
+    }
     ctx.line.arg();
     match request {
         PTRACE_CONT
@@ -369,8 +389,93 @@ fn ptrace(ctx: &mut Ctx<'_>) -> Step {
             ctx.line.flags(&x::PTRACE_SETOPTIONS_FLAGS, data);
         }
         PTRACE_SETSIGINFO => siginfo_at(ctx, data),
-        PTRACE_SETSIGMASK => ctx.sigset_at(data, addr),
+        PTRACE_SETSIGMASK if ctx.verbose => ctx.sigset_at(data, addr),
         _ => ctx.line.ptr(data),
     }
     Step::Done(Ret::Dec)
+}
+
+/// The entry of `PTRACE_GETREGSET` / `PTRACE_SETREGSET`: the iovec at `data` is
+/// read now (its length kept for the exit); the one it sets is printed now and
+/// left open, for the exit to add a changed length to.
+fn regset_entry(ctx: &mut Ctx<'_>, request: u64, data: u64) -> Step {
+    let mut iov = [0u8; 16];
+    if !(ctx.verbose && ctx.read(data, &mut iov)) {
+        ctx.line.arg();
+        ctx.line.ptr(data);
+        return Step::Done(Ret::Dec);
+    }
+    *ctx.saved = iov.u64_at(8);
+    if request == PTRACE_SETREGSET {
+        ctx.line.arg();
+        ctx.line.struct_begin();
+        ctx.line.field("iov_base");
+        regset(ctx, ctx.args[2] as u32, iov.u64_at(0), iov.u64_at(8));
+        ctx.line.field("iov_len");
+        ctx.line.udec(iov.u64_at(8));
+    }
+    Step::Exit
+}
+
+/// The general registers (`struct user_regs_struct`), in hex.
+const USER_REGS: [&str; 27] = [
+    "r15", "r14", "r13", "r12", "rbp", "rbx", "r11", "r10", "r9", "r8", "rax", "rcx", "rdx", "rsi",
+    "rdi", "orig_rax", "rip", "cs", "eflags", "rsp", "ss", "fs_base", "gs_base", "ds", "es", "fs",
+    "gs",
+];
+
+/// `size` bytes of general registers at `addr`: `{r15=0x0, …}` (as many as the
+/// size holds, `...` past them); the address for a size that is not whole words.
+fn user_regs(ctx: &mut Ctx<'_>, addr: u64, size: u64) {
+    const FULL: u64 = 8 * USER_REGS.len() as u64;
+    if size == 0 || size & 7 != 0 {
+        ctx.line.ptr(addr);
+        return;
+    }
+    let fetch = size.min(FULL) as usize;
+    let mut b = [0u8; FULL as usize];
+    if !fetch_or_addr(ctx, addr, &mut b[..fetch]) {
+        return;
+    }
+    ctx.line.struct_begin();
+    for (k, name) in USER_REGS.iter().enumerate().take(fetch / 8) {
+        ctx.line.field(name);
+        ctx.line.hex(b.u64_at(8 * k));
+    }
+    if size > FULL {
+        ctx.line.more();
+    }
+    ctx.line.struct_end();
+}
+
+/// An iovec's registers of note type `nt`: the general ones decoded, others as
+/// their address.
+fn regset(ctx: &mut Ctx<'_>, nt: u32, base: u64, len: u64) {
+    const NT_PRSTATUS: u32 = 1;
+    if nt == NT_PRSTATUS {
+        user_regs(ctx, base, len);
+    } else {
+        ctx.line.ptr(base);
+    }
+}
+
+/// `PTRACE_GETREGSET`'s iovec at exit: the registers and the length, `old => new`
+/// when the kernel changed it.
+fn regset_exit(ctx: &mut Ctx<'_>, data: u64) {
+    let mut iov = [0u8; 16];
+    if !(ctx.verbose && ctx.read(data, &mut iov)) {
+        ctx.line.ptr(data);
+        return;
+    }
+    let old = *ctx.saved;
+    ctx.line.struct_begin();
+    ctx.line.field("iov_base");
+    regset(ctx, ctx.args[2] as u32, iov.u64_at(0), iov.u64_at(8));
+    ctx.line.field("iov_len");
+    ctx.line.udec(old);
+    if iov.u64_at(8) != old {
+        ctx.line.text.push_str(" => ");
+        ctx.line.udec(iov.u64_at(8));
+    }
+    ctx.line.struct_end();
 }
