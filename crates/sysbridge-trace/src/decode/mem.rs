@@ -33,6 +33,8 @@ pub(super) fn lookup(nr: Sysno) -> Option<Decoder> {
         Sysno::migrate_pages => migrate_pages,
         Sysno::set_mempolicy_home_node => set_mempolicy_home_node,
         Sysno::process_mrelease => process_mrelease,
+        Sysno::process_madvise => process_madvise,
+        Sysno::move_pages => move_pages,
         _ => return None,
     })
 }
@@ -346,6 +348,61 @@ fn process_mrelease(ctx: &mut Ctx<'_>) -> Step {
     ctx.arg_fd(0);
     ctx.line.arg();
     ctx.line.hex(u64::from(ctx.args[1] as u32));
+    Step::Done(Ret::Dec)
+}
+
+/// `process_madvise(pidfd, iovec, vlen, advice, flags)`: the ranges as addresses.
+fn process_madvise(ctx: &mut Ctx<'_>) -> Step {
+    ctx.arg_fd(0);
+    ctx.line.arg();
+    array(ctx, ctx.args[1], ctx.args[2], 16, |ctx, iov| {
+        ctx.line.struct_begin();
+        ctx.line.field("iov_base");
+        ctx.line.ptr(iov.u64_at(0));
+        ctx.line.field("iov_len");
+        ctx.line.udec(iov.u64_at(8));
+        ctx.line.struct_end();
+        true
+    });
+    ctx.arg_ulong(2);
+    ctx.arg_xval(3, &x::MADVISE_CMDS);
+    ctx.line.arg();
+    ctx.line.hex(u64::from(ctx.args[4] as u32));
+    Step::Done(Ret::Dec)
+}
+
+/// `move_pages(pid, count, pages, nodes, status, flags)`: the pages and nodes at
+/// entry, each page's status (a node, or a negated error) at exit.
+fn move_pages(ctx: &mut Ctx<'_>) -> Step {
+    let count = ctx.args[1];
+    if ctx.entering() {
+        ctx.arg_int(0);
+        ctx.arg_ulong(1);
+        ctx.line.arg();
+        array(ctx, ctx.args[2], count, 8, |ctx, b| {
+            ctx.line.ptr(b.u64_at(0));
+            true
+        });
+        ctx.line.arg();
+        array(ctx, ctx.args[3], count, 4, |ctx, b| {
+            ctx.line.dec(i64::from(b.i32_at(0)));
+            true
+        });
+        return Step::Exit;
+    }
+    ctx.line.arg();
+    array(ctx, ctx.args[4], count, 4, |ctx, b| {
+        let status = b.i32_at(0);
+        let name = (status < 0)
+            .then(|| sysbridge::Errno::from_raw(-status).name())
+            .flatten();
+        match name {
+            Some(name) => ctx.line.sym(&format!("-{name}")),
+            None => ctx.line.dec(i64::from(status)),
+        }
+        true
+    });
+    ctx.arg_flags(5, &x::MOVE_PAGES_FLAGS);
     Step::Done(Ret::Dec)
 }
 

@@ -186,6 +186,12 @@ pub(crate) static MBIND_FLAGS: Xlat = Xlat {
     unknown: Some("MPOL_???"),
 };
 
+/// `move_pages_flags` (flags).
+pub(crate) static MOVE_PAGES_FLAGS: Xlat = Xlat {
+    entries: &[(0x2, "MPOL_MF_MOVE"), (0x4, "MPOL_MF_MOVE_ALL")],
+    unknown: Some("MPOL_???"),
+};
+
 /// `get_mempolicy_flags` (flags).
 pub(crate) static GET_MEMPOLICY_FLAGS: Xlat = Xlat {
     entries: &[
