@@ -52,10 +52,15 @@ fn the_command_inherits_sigpipe_s_disposition_not_rust_s() {
     let ours_bin = sysbridge();
     let cmd = ["sh", "-c", "yes | head -1 >/dev/null"];
     let opts = ["-f", "-e", "trace=none"];
-    for (tracer, name) in [(&["strace"][..], "s"), (&[ours_bin.to_str().unwrap(), "trace"], "t")] {
+    for (tracer, name) in [
+        (&["strace"][..], "s"),
+        (&[ours_bin.to_str().unwrap(), "trace"], "t"),
+    ] {
         let lines = support::trace_lines(tracer, &opts, &cmd, dir.path(), name);
         assert!(
-            lines.iter().any(|l| l.ends_with("+++ killed by SIGPIPE +++")),
+            lines
+                .iter()
+                .any(|l| l.ends_with("+++ killed by SIGPIPE +++")),
             "{tracer:?}: {lines:?}"
         );
     }

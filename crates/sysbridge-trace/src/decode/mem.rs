@@ -4,7 +4,7 @@
 use sysbridge::Sysno;
 
 use super::line::{Xlat, write_flags, write_hex};
-use super::process::util::{array, fetch_or_addr};
+
 use super::{Ctx, Decoder, Ret, Step};
 use crate::decode::xlat_generated as x;
 use crate::mem::Fields;
@@ -170,7 +170,7 @@ fn mincore(ctx: &mut Ctx<'_>) -> Step {
     let len = ctx.args[1];
     let pages = len / PAGE_SIZE + u64::from(len % PAGE_SIZE != 0);
     ctx.line.arg();
-    array(ctx, ctx.args[2], pages, 1, |ctx, b| {
+    ctx.array(ctx.args[2], pages, 1, |ctx, b| {
         ctx.line.udec(u64::from(b[0] & 1));
         true
     });
@@ -197,29 +197,24 @@ fn membarrier(ctx: &mut Ctx<'_>) -> Step {
     if ctx.entering() {
         ctx.line.arg();
         ctx.line.xval(&x::MEMBARRIER_CMDS, u64::from(cmd as u32));
-        if cmd != 0 {
-            membarrier_rest(ctx, flags);
-            return Step::Done(Ret::Dec);
-        }
-        // The query needs its result named at exit; its flags are printed then, so
-        // that the entry does not end in a separator.
-        return Step::Exit;
-    }
-    membarrier_rest(ctx, flags);
-    if ctx.failed() || ctx.rval == 0 {
-        return Step::Done(Ret::Dec);
-    }
-    let mut names = String::new();
-    write_flags(&mut names, &x::MEMBARRIER_CMDS, ctx.rval as u64);
-    return Step::Done(Ret::HexWith(names));
-
-    fn membarrier_rest(ctx: &mut Ctx<'_>, flags: u32) {
         ctx.line.arg();
         ctx.line.flags(&x::MEMBARRIER_FLAGS, u64::from(flags));
         if flags & FLAG_CPU != 0 {
             ctx.arg_int(2);
         }
+        // The query's result is named at exit.
+        return if cmd == 0 {
+            Step::Result
+        } else {
+            Step::Done(Ret::Dec)
+        };
     }
+    if ctx.failed() || ctx.rval == 0 {
+        return Step::Done(Ret::Dec);
+    }
+    let mut names = String::new();
+    write_flags(&mut names, &x::MEMBARRIER_CMDS, ctx.rval as u64);
+    Step::Done(Ret::HexWith(names))
 }
 
 /// `pkey_alloc(flags, access_rights)`.
@@ -268,7 +263,7 @@ fn nodemask(ctx: &mut Ctx<'_>, addr: u64, maxnodes: u64) {
         ctx.line.ptr(addr);
         return;
     }
-    array(ctx, addr, count, 8, |ctx, b| {
+    ctx.array(addr, count, 8, |ctx, b| {
         let v = b.u64_at(0);
         // C's `%#016lx`: the `0x` counts in the width, and zero has no `0x`.
         let text = if v == 0 {
@@ -310,7 +305,7 @@ fn get_mempolicy(ctx: &mut Ctx<'_>) -> Step {
     }
     ctx.line.arg();
     let mut b = [0u8; 4];
-    if fetch_or_addr(ctx, ctx.args[0], &mut b) {
+    if ctx.fetch_or_addr(ctx.args[0], &mut b) {
         ctx.line.array_begin();
         ctx.line.elem();
         ctx.line.xval(&x::MPOL_MODES, u64::from(b.u32_at(0)));
@@ -355,7 +350,7 @@ fn process_mrelease(ctx: &mut Ctx<'_>) -> Step {
 fn process_madvise(ctx: &mut Ctx<'_>) -> Step {
     ctx.arg_fd(0);
     ctx.line.arg();
-    array(ctx, ctx.args[1], ctx.args[2], 16, |ctx, iov| {
+    ctx.array(ctx.args[1], ctx.args[2], 16, |ctx, iov| {
         ctx.line.struct_begin();
         ctx.line.field("iov_base");
         ctx.line.ptr(iov.u64_at(0));
@@ -379,23 +374,24 @@ fn move_pages(ctx: &mut Ctx<'_>) -> Step {
         ctx.arg_int(0);
         ctx.arg_ulong(1);
         ctx.line.arg();
-        array(ctx, ctx.args[2], count, 8, |ctx, b| {
+        ctx.array(ctx.args[2], count, 8, |ctx, b| {
             ctx.line.ptr(b.u64_at(0));
             true
         });
         ctx.line.arg();
-        array(ctx, ctx.args[3], count, 4, |ctx, b| {
+        ctx.array(ctx.args[3], count, 4, |ctx, b| {
             ctx.line.dec(i64::from(b.i32_at(0)));
             true
         });
         return Step::Exit;
     }
     ctx.line.arg();
-    array(ctx, ctx.args[4], count, 4, |ctx, b| {
+    ctx.array(ctx.args[4], count, 4, |ctx, b| {
         let status = b.i32_at(0);
         let name = (status < 0)
-            .then(|| sysbridge::Errno::from_raw(-status).name())
-            .flatten();
+            .then(|| status.checked_neg())
+            .flatten()
+            .and_then(|e| sysbridge::Errno::from_raw(e).name());
         match name {
             Some(name) => ctx.line.sym(&format!("-{name}")),
             None => ctx.line.dec(i64::from(status)),

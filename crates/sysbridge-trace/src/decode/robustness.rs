@@ -125,7 +125,7 @@ fn run(
         opts,
         scratch: &mut scratch,
     };
-    if decoder(&mut ctx) == Step::Exit {
+    if matches!(decoder(&mut ctx), Step::Exit | Step::Result) {
         ctx.line.end_entry_phase();
         ctx.exiting = true;
         match rng.below(4) {

@@ -11,7 +11,7 @@ use super::report;
 
 /// Seconds as a JSON number.
 fn seconds(t: Timespec) -> Value {
-    Value::from(t.tv_sec as f64 + t.tv_nsec as f64 * 1e-9)
+    Value::from(t.tv_sec as f64 + t.tv_nsec as f64 / 1e9)
 }
 
 /// A system call, as it ended.

@@ -700,7 +700,7 @@ impl Engine {
         };
         let staged = t.staged.take();
         let ret = match &t.step {
-            Step::Exit => {
+            Step::Exit | Step::Result => {
                 let mut ctx = Ctx {
                     tid,
                     nr,
@@ -720,7 +720,7 @@ impl Engine {
                 };
                 match (t.decoder)(&mut ctx) {
                     Step::Done(ret) => ret,
-                    Step::Exit => Ret::Dec,
+                    Step::Exit | Step::Result => Ret::Dec,
                 }
             }
             Step::Done(ret) => ret.clone(),

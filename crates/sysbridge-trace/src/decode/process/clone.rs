@@ -4,7 +4,7 @@ use std::sync::OnceLock;
 
 use sysbridge::Sysno;
 
-use super::util::{fetch, num_i32, signal};
+use super::util::{num_i32, signal};
 use crate::decode::line::Xlat;
 use crate::decode::xlat_generated as x;
 use crate::decode::{Ctx, Decoder, Ret, Step};
@@ -113,7 +113,7 @@ fn clone3(ctx: &mut Ctx<'_>) -> Step {
     let fetch_size = size.min(CLONE_ARGS_SIZE);
     let mut a = [0u8; CLONE_ARGS_SIZE as usize];
     if ctx.entering() {
-        if fetch_size < CLONE_ARGS_MIN || !fetch(ctx, addr, &mut a[..fetch_size as usize]) {
+        if fetch_size < CLONE_ARGS_MIN || !ctx.fetch(addr, &mut a[..fetch_size as usize]) {
             ctx.line.arg();
             ctx.line.ptr(addr);
             ctx.line.arg();
@@ -201,7 +201,7 @@ fn clone_args(ctx: &mut Ctx<'_>, a: &[u8], fetched: u64) {
             if set_tid == 0 || set_tid_size == 0 || set_tid_size > 32 {
                 ctx.line.ptr(set_tid);
             } else {
-                super::util::array(ctx, set_tid, set_tid_size, 4, |ctx, b| {
+                ctx.array(set_tid, set_tid_size, 4, |ctx, b| {
                     ctx.line.dec(i64::from(b.i32_at(0)));
                     true
                 });

@@ -2,7 +2,7 @@
 
 use sysbridge::Sysno;
 
-use super::util::{array, fetch_or_addr, id, indirect};
+use super::util::{id, indirect};
 use crate::decode::line::write_flags;
 use crate::decode::xlat_generated as x;
 use crate::decode::{Ctx, Decoder, Ret, Step};
@@ -58,7 +58,7 @@ fn getresuid(ctx: &mut Ctx<'_>) -> Step {
     for i in 0..3 {
         ctx.line.arg();
         let mut b = [0u8; 4];
-        if fetch_or_addr(ctx, ctx.args[i], &mut b) {
+        if ctx.fetch_or_addr(ctx.args[i], &mut b) {
             indirect(ctx, |ctx| id(ctx, b.u32_at(0)));
         }
     }
@@ -75,7 +75,7 @@ fn groups(ctx: &mut Ctx<'_>, len: u32, addr: u64) {
         ctx.line.ptr(addr);
         return;
     }
-    array(ctx, addr, u64::from(len), 4, |ctx, b| {
+    ctx.array(addr, u64::from(len), 4, |ctx, b| {
         id(ctx, b.u32_at(0));
         true
     });
@@ -151,7 +151,7 @@ fn print_cap_data(ctx: &mut Ctx<'_>, addr: u64, h: Option<(u32, i32)>) {
         1
     };
     let mut b = [0u8; 24];
-    if !fetch_or_addr(ctx, addr, &mut b[..12 * words]) {
+    if !ctx.fetch_or_addr(addr, &mut b[..12 * words]) {
         return;
     }
     ctx.line.struct_begin();

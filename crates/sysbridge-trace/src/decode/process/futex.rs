@@ -2,7 +2,7 @@
 
 use sysbridge::Sysno;
 
-use super::util::{array, num_ptr, num_ulong, timespec};
+use super::util::{num_ptr, num_ulong};
 use crate::decode::line::{Xlat, write_hex};
 use crate::decode::xlat_generated as x;
 use crate::decode::{Ctx, Decoder, Ret, Step};
@@ -95,16 +95,16 @@ fn futex(ctx: &mut Ctx<'_>) -> Step {
         FUTEX_WAIT => {
             ctx.arg_uint(2);
             ctx.line.arg();
-            timespec(ctx, timeout);
+            ctx.timespec_at(timeout);
         }
         FUTEX_LOCK_PI | FUTEX_LOCK_PI2 => {
             ctx.line.arg();
-            timespec(ctx, timeout);
+            ctx.timespec_at(timeout);
         }
         FUTEX_WAIT_BITSET => {
             ctx.arg_uint(2);
             ctx.line.arg();
-            timespec(ctx, timeout);
+            ctx.timespec_at(timeout);
             bitset(ctx);
         }
         FUTEX_WAKE_BITSET => {
@@ -133,7 +133,7 @@ fn futex(ctx: &mut Ctx<'_>) -> Step {
         FUTEX_WAIT_REQUEUE_PI => {
             ctx.arg_uint(2);
             ctx.line.arg();
-            timespec(ctx, timeout);
+            ctx.timespec_at(timeout);
             ctx.arg_ptr(4);
         }
         FUTEX_FD | FUTEX_WAKE => ctx.arg_uint(2),
@@ -157,7 +157,7 @@ fn futex_waitv(ctx: &mut Ctx<'_>) -> Step {
     let nr = ctx.args[1] as u32;
     ctx.line.arg();
     let mut n = 0usize;
-    array(ctx, ctx.args[0], u64::from(nr), 24, |ctx, w| {
+    ctx.array(ctx.args[0], u64::from(nr), 24, |ctx, w| {
         if n >= FUTEX_WAITV_MAX {
             ctx.line.text.push_str("...");
             return false;
@@ -183,7 +183,7 @@ fn futex_waitv(ctx: &mut Ctx<'_>) -> Step {
     ctx.line.arg();
     ctx.line.hex(u64::from(ctx.args[2] as u32));
     ctx.line.arg();
-    timespec(ctx, ctx.args[3]);
+    ctx.timespec_at(ctx.args[3]);
     ctx.arg_xval(4, &x::FUTEX_WAITV_CLOCKS);
     Step::Done(Ret::Dec)
 }

@@ -3,7 +3,7 @@
 
 use sysbridge::Sysno;
 
-use super::util::{array, fetch_or_addr, indirect, num_ptr, num_ulong, signal};
+use super::util::{indirect, num_ptr, num_ulong, signal};
 use super::wait::{siginfo, siginfo_at};
 use crate::decode::xlat_generated as x;
 use crate::decode::{Ctx, Decoder, Ret, Step};
@@ -77,7 +77,7 @@ fn kcmp(ctx: &mut Ctx<'_>) -> Step {
             ctx.arg_int(3);
             ctx.line.arg();
             let mut b = [0u8; 12];
-            if fetch_or_addr(ctx, ctx.args[4], &mut b) {
+            if ctx.fetch_or_addr(ctx.args[4], &mut b) {
                 ctx.line.struct_begin();
                 for (k, name) in ["efd", "tfd", "toff"].iter().enumerate() {
                     ctx.line.field(name);
@@ -102,7 +102,7 @@ fn kcmp(ctx: &mut Ctx<'_>) -> Step {
 /// `count` iovecs at `addr` with their bases as addresses:
 /// `[{iov_base=0x7f..., iov_len=4096}]`.
 fn iovec_addrs(ctx: &mut Ctx<'_>, addr: u64, count: u64) {
-    array(ctx, addr, count, 16, |ctx, iov| {
+    ctx.array(addr, count, 16, |ctx, iov| {
         ctx.line.struct_begin();
         ctx.line.field("iov_base");
         ctx.line.ptr(iov.u64_at(0));
@@ -160,7 +160,7 @@ fn process_vm_rest(ctx: &mut Ctx<'_>) {
 /// The instructions themselves are not decoded: the filter prints as its address.
 pub(super) fn sock_fprog(ctx: &mut Ctx<'_>, addr: u64) {
     let mut b = [0u8; 16];
-    if fetch_or_addr(ctx, addr, &mut b) {
+    if ctx.fetch_or_addr(addr, &mut b) {
         ctx.line.struct_begin();
         ctx.line.field("len");
         ctx.line.udec(u64::from(b.u16_at(0)));
@@ -181,7 +181,7 @@ fn seccomp(ctx: &mut Ctx<'_>) -> Step {
         // SECCOMP_GET_NOTIF_SIZES: the sizes the kernel wrote.
         ctx.line.arg();
         let mut b = [0u8; 6];
-        if fetch_or_addr(ctx, args, &mut b) {
+        if ctx.fetch_or_addr(args, &mut b) {
             ctx.line.struct_begin();
             for (k, name) in ["seccomp_notif", "seccomp_notif_resp", "seccomp_data"]
                 .iter()
@@ -204,7 +204,7 @@ fn seccomp(ctx: &mut Ctx<'_>) -> Step {
             hex_flags(ctx);
             ctx.line.arg();
             let mut b = [0u8; 4];
-            if fetch_or_addr(ctx, args, &mut b) {
+            if ctx.fetch_or_addr(args, &mut b) {
                 indirect(ctx, |ctx| {
                     ctx.line
                         .xval(&x::SECCOMP_RET_ACTION, u64::from(b.u32_at(0)))
@@ -297,7 +297,7 @@ fn ptrace(ctx: &mut Ctx<'_>) -> Step {
                 ctx.line.struct_end();
             }
             PTRACE_PEEKSIGINFO => {
-                array(ctx, data, ctx.rval as u64, 128, |ctx, si| {
+                ctx.array(data, ctx.rval as u64, 128, |ctx, si| {
                     siginfo(ctx, si);
                     true
                 });
@@ -341,7 +341,7 @@ fn ptrace(ctx: &mut Ctx<'_>) -> Step {
         | PTRACE_GET_SYSCALL_INFO => ctx.line.udec(addr),
         PTRACE_PEEKSIGINFO => {
             let mut b = [0u8; 16];
-            if fetch_or_addr(ctx, addr, &mut b) {
+            if ctx.fetch_or_addr(addr, &mut b) {
                 ctx.line.struct_begin();
                 ctx.line.field("off");
                 ctx.line.udec(b.u64_at(0));
@@ -434,7 +434,7 @@ fn user_regs(ctx: &mut Ctx<'_>, addr: u64, size: u64) {
     }
     let fetch = size.min(FULL) as usize;
     let mut b = [0u8; FULL as usize];
-    if !fetch_or_addr(ctx, addr, &mut b[..fetch]) {
+    if !ctx.fetch_or_addr(addr, &mut b[..fetch]) {
         return;
     }
     ctx.line.struct_begin();

@@ -1,14 +1,12 @@
 //! `prctl` (every option strace decodes, with its argument shapes) and `arch_prctl`.
 //!
 //! Some options are fully printed at entry yet need the exit to name the result
-//! (`prctl(PR_GET_DUMPABLE) = 1 (SUID_DUMP_USER)`). An entry that needs the exit ends
-//! with a separator in this framework, so such an option leaves its last argument
-//! to the exit, or, when it is the only one, prints it without opening an argument:
-//! the line reads the same.
+//! (`prctl(PR_GET_DUMPABLE) = 1 (SUID_DUMP_USER)`): their entry says
+//! [`Step::Result`].
 
 use sysbridge::Sysno;
 
-use super::util::{arg_xval64, cstr_upto, fetch_or_addr, indirect, num_ptr, num_u32, signal};
+use super::util::{arg_xval64, cstr_upto, indirect, num_ptr, num_u32, signal};
 use crate::decode::line::{Xlat, write_flags, write_hex};
 use crate::decode::xlat_generated as x;
 use crate::decode::{Ctx, Decoder, Ret, Step};
@@ -147,9 +145,8 @@ fn prctl(ctx: &mut Ctx<'_>) -> Step {
         }
         PR_GET_DUMPABLE | PR_GET_SECUREBITS | PR_GET_FP_MODE => {
             if entering {
-                // The only argument: left open so that no separator follows it.
-                ctx.line.xval(&x::PRCTL_OPTIONS, u64::from(option));
-                return Step::Exit;
+                ctx.arg_xval(0, &x::PRCTL_OPTIONS);
+                return Step::Result;
             }
             if ctx.failed() {
                 return Step::Done(Ret::Dec);
@@ -194,7 +191,7 @@ fn prctl(ctx: &mut Ctx<'_>) -> Step {
             }
             ctx.line.arg();
             let mut b = [0u8; 4];
-            if fetch_or_addr(ctx, arg2, &mut b) {
+            if ctx.fetch_or_addr(arg2, &mut b) {
                 let v = b.u32_at(0);
                 indirect(ctx, |ctx| match option {
                     PR_GET_PDEATHSIG => signal(ctx, v as i32),
@@ -229,14 +226,12 @@ fn prctl(ctx: &mut Ctx<'_>) -> Step {
         }
         PR_MCE_KILL_GET | PR_GET_TAGGED_ADDR_CTRL | PR_PAC_GET_ENABLED_KEYS => {
             if entering {
-                // The last argument waits for the exit, which names the result.
                 ctx.arg_xval(0, &x::PRCTL_OPTIONS);
-                for i in 1..4 {
+                for i in 1..5 {
                     ctx.arg_hex(i);
                 }
-                return Step::Exit;
+                return Step::Result;
             }
-            ctx.arg_hex(4);
             if ctx.failed() || option != PR_MCE_KILL_GET {
                 return Step::Done(Ret::Dec);
             }
@@ -393,7 +388,7 @@ fn sched_core(ctx: &mut Ctx<'_>) -> Step {
         ctx.line.ptr(ctx.args[4]);
     } else {
         let mut b = [0u8; 8];
-        if fetch_or_addr(ctx, ctx.args[4], &mut b) {
+        if ctx.fetch_or_addr(ctx.args[4], &mut b) {
             indirect(ctx, |ctx| ctx.line.hex(b.u64_at(0)));
         }
     }
@@ -436,23 +431,22 @@ fn arch_prctl(ctx: &mut Ctx<'_>) -> Step {
             }
             ctx.line.arg();
             let mut b = [0u8; 8];
-            if fetch_or_addr(ctx, addr, &mut b) {
+            if ctx.fetch_or_addr(addr, &mut b) {
                 let text = verbose_flags(&x::X86_XFEATURES, b.u64_at(0));
                 indirect(ctx, |ctx| ctx.line.sym(&text));
             }
             Step::Done(Ret::Dec)
         }
         ARCH_REQ_XCOMP_PERM | ARCH_REQ_XCOMP_GUEST_PERM => {
-            // The code and the feature number, all known at entry; the feature is
-            // printed at exit so that the entry ends without a separator.
+            // The code and the feature number; the exit names the result.
             if ctx.entering() {
                 ctx.arg_xval(0, &x::ARCH_PRCTL_CODES);
-                return Step::Exit;
+                ctx.line.arg();
+                ctx.line.hex(addr);
+                ctx.line
+                    .comment(x::X86_XFEATURE_BITS.name(addr).unwrap_or("XFEATURE_???"));
+                return Step::Result;
             }
-            ctx.line.arg();
-            ctx.line.hex(addr);
-            ctx.line
-                .comment(x::X86_XFEATURE_BITS.name(addr).unwrap_or("XFEATURE_???"));
             if ctx.failed() || ctx.rval <= 0 {
                 return Step::Done(Ret::Dec);
             }

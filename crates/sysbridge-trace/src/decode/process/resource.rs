@@ -3,7 +3,7 @@
 
 use sysbridge::Sysno;
 
-use super::util::{clock_t, fetch_or_addr, hex_string, rusage};
+use super::util::{clock_t, hex_string, rusage};
 use crate::decode::line::{Xlat, write_flags, write_hex};
 use crate::decode::xlat_generated as x;
 use crate::decode::{Ctx, Decoder, Ret, Step};
@@ -41,7 +41,7 @@ fn rlim(ctx: &mut Ctx<'_>, v: u64) {
 /// A `struct rlimit` at `addr`: `{rlim_cur=8192*1024, rlim_max=RLIM64_INFINITY}`.
 fn rlimit_at(ctx: &mut Ctx<'_>, addr: u64) {
     let mut b = [0u8; 16];
-    if fetch_or_addr(ctx, addr, &mut b) {
+    if ctx.fetch_or_addr(addr, &mut b) {
         ctx.line.struct_begin();
         ctx.line.field("rlim_cur");
         rlim(ctx, b.u64_at(0));
@@ -113,7 +113,7 @@ fn times(ctx: &mut Ctx<'_>) -> Step {
     }
     ctx.line.arg();
     let mut b = [0u8; 32];
-    if fetch_or_addr(ctx, ctx.args[0], &mut b) {
+    if ctx.fetch_or_addr(ctx.args[0], &mut b) {
         ctx.line.struct_begin();
         for (k, name) in ["tms_utime", "tms_stime", "tms_cutime", "tms_cstime"]
             .iter()
@@ -147,7 +147,7 @@ fn uname(ctx: &mut Ctx<'_>) -> Step {
     ctx.line.arg();
     const LEN: usize = 65;
     let mut b = [0u8; 6 * LEN];
-    if fetch_or_addr(ctx, ctx.args[0], &mut b) {
+    if ctx.fetch_or_addr(ctx.args[0], &mut b) {
         ctx.line.struct_begin();
         let names = [
             "sysname",
@@ -176,7 +176,7 @@ fn sysinfo(ctx: &mut Ctx<'_>) -> Step {
     }
     ctx.line.arg();
     let mut b = [0u8; 112];
-    if fetch_or_addr(ctx, ctx.args[0], &mut b) {
+    if ctx.fetch_or_addr(ctx.args[0], &mut b) {
         ctx.line.struct_begin();
         ctx.line.field("uptime");
         ctx.line.dec(b.i64_at(0));
@@ -255,7 +255,7 @@ fn personality_text(pers: u32) -> String {
 /// `personality(persona)`: the previous personality, named, is the result.
 fn personality(ctx: &mut Ctx<'_>) -> Step {
     if ctx.entering() {
-        // The only argument, left open: the exit adds nothing but the result.
+        ctx.line.arg();
         let pers = ctx.args[0] as u32;
         if pers == u32::MAX {
             ctx.line.hex(u64::from(pers));
@@ -263,7 +263,7 @@ fn personality(ctx: &mut Ctx<'_>) -> Step {
             let text = personality_text(pers);
             ctx.line.sym(&text);
         }
-        return Step::Exit;
+        return Step::Result;
     }
     if ctx.failed() {
         return Step::Done(Ret::Dec);

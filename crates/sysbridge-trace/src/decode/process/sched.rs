@@ -3,7 +3,7 @@
 
 use sysbridge::Sysno;
 
-use super::util::{cpu_set, fetch_or_addr, num_i32, num_u32, timespec};
+use super::util::{cpu_set, num_i32, num_u32};
 use crate::decode::line::write_hex;
 use crate::decode::xlat_generated as x;
 use crate::decode::{Ctx, Decoder, Ret, Step};
@@ -32,9 +32,8 @@ pub(super) fn lookup(nr: Sysno) -> Option<Decoder> {
 /// `sched_getscheduler(pid)`: the policy, named, is the result.
 fn sched_getscheduler(ctx: &mut Ctx<'_>) -> Step {
     if ctx.entering() {
-        // The only argument, left open: the exit adds only the result's name.
-        ctx.line.dec(i64::from(ctx.int(0)));
-        return Step::Exit;
+        ctx.arg_int(0);
+        return Step::Result;
     }
     if ctx.failed() {
         return Step::Done(Ret::Dec);
@@ -89,7 +88,7 @@ fn sched_rr_get_interval(ctx: &mut Ctx<'_>) -> Step {
     if ctx.failed() {
         ctx.line.ptr(ctx.args[1]);
     } else {
-        timespec(ctx, ctx.args[1]);
+        ctx.timespec_at(ctx.args[1]);
     }
     Step::Done(Ret::Dec)
 }
@@ -130,13 +129,13 @@ fn sched_attr(ctx: &mut Ctx<'_>, addr: u64, usize_arg: u32) {
     let is_set = usize_arg == 0;
     let (size, given) = if !is_set {
         let want = (usize_arg as usize).min(SCHED_ATTR_SIZE_VER1);
-        if !fetch_or_addr(ctx, addr, &mut b[..want]) {
+        if !ctx.fetch_or_addr(addr, &mut b[..want]) {
             return;
         }
         let size = b.u32_at(0) as usize;
         (size, size)
     } else {
-        if !fetch_or_addr(ctx, addr, &mut b[..4]) {
+        if !ctx.fetch_or_addr(addr, &mut b[..4]) {
             return;
         }
         let mut given = b.u32_at(0) as usize;
@@ -144,7 +143,7 @@ fn sched_attr(ctx: &mut Ctx<'_>, addr: u64, usize_arg: u32) {
             given = SCHED_ATTR_SIZE_VER0;
         }
         let size = given.min(SCHED_ATTR_SIZE_VER1);
-        if size >= SCHED_ATTR_SIZE_VER0 && !fetch_or_addr(ctx, addr, &mut b[..size]) {
+        if size >= SCHED_ATTR_SIZE_VER0 && !ctx.fetch_or_addr(addr, &mut b[..size]) {
             return;
         }
         (size, given)
@@ -248,11 +247,10 @@ fn ioprio_text(ioprio: u32) -> String {
 /// `ioprio_get(which, who)`: the priority, spelt out, is the result.
 fn ioprio_get(ctx: &mut Ctx<'_>) -> Step {
     if ctx.entering() {
-        // `who` is printed at exit, so that the entry ends without a separator.
         ctx.arg_xval(0, &x::IOPRIO_WHO);
-        return Step::Exit;
+        ctx.arg_int(1);
+        return Step::Result;
     }
-    ctx.arg_int(1);
     if ctx.failed() {
         return Step::Done(Ret::Dec);
     }

@@ -12,23 +12,6 @@ use crate::decode::line::Xlat;
 use crate::mem::Fields;
 use crate::options::HexStrings;
 
-/// Whether a structure at `addr` may be fetched, and fetches it, as strace's
-/// `tfetch_mem` does: never NULL, never when structures are not decoded
-/// (`-e verbose=`), never at the exit of a failed call, and all of it readable.
-pub(in crate::decode) fn fetch(ctx: &mut Ctx<'_>, addr: u64, buf: &mut [u8]) -> bool {
-    addr != 0 && ctx.verbose && (ctx.entering() || !ctx.failed()) && ctx.read(addr, buf)
-}
-
-/// [`fetch`], or print the address (`NULL`, `0x...`) when it cannot: strace's
-/// `umove_or_printaddr`.
-pub(in crate::decode) fn fetch_or_addr(ctx: &mut Ctx<'_>, addr: u64, buf: &mut [u8]) -> bool {
-    if fetch(ctx, addr, buf) {
-        return true;
-    }
-    ctx.line.ptr(addr);
-    false
-}
-
 /// A value behind a pointer, in brackets: `[42]`.
 pub(in crate::decode) fn indirect(ctx: &mut Ctx<'_>, print: impl FnOnce(&mut Ctx<'_>)) {
     ctx.line.array_begin();
@@ -40,7 +23,7 @@ pub(in crate::decode) fn indirect(ctx: &mut Ctx<'_>, print: impl FnOnce(&mut Ctx
 /// An `int` at `addr` as `[-1]` (strace's `printnum_int` with `%d`).
 pub(in crate::decode) fn num_i32(ctx: &mut Ctx<'_>, addr: u64) {
     let mut b = [0u8; 4];
-    if fetch_or_addr(ctx, addr, &mut b) {
+    if ctx.fetch_or_addr(addr, &mut b) {
         indirect(ctx, |ctx| ctx.line.dec(i64::from(b.i32_at(0))));
     }
 }
@@ -48,7 +31,7 @@ pub(in crate::decode) fn num_i32(ctx: &mut Ctx<'_>, addr: u64) {
 /// An `unsigned int` at `addr` as `[42]`.
 pub(in crate::decode) fn num_u32(ctx: &mut Ctx<'_>, addr: u64) {
     let mut b = [0u8; 4];
-    if fetch_or_addr(ctx, addr, &mut b) {
+    if ctx.fetch_or_addr(addr, &mut b) {
         indirect(ctx, |ctx| ctx.line.udec(u64::from(b.u32_at(0))));
     }
 }
@@ -56,7 +39,7 @@ pub(in crate::decode) fn num_u32(ctx: &mut Ctx<'_>, addr: u64) {
 /// An `unsigned long` at `addr` as `[42]`.
 pub(in crate::decode) fn num_ulong(ctx: &mut Ctx<'_>, addr: u64) {
     let mut b = [0u8; 8];
-    if fetch_or_addr(ctx, addr, &mut b) {
+    if ctx.fetch_or_addr(addr, &mut b) {
         indirect(ctx, |ctx| ctx.line.udec(b.u64_at(0)));
     }
 }
@@ -64,7 +47,7 @@ pub(in crate::decode) fn num_ulong(ctx: &mut Ctx<'_>, addr: u64) {
 /// A pointer at `addr` as `[0x7f...]` or `[NULL]`.
 pub(in crate::decode) fn num_ptr(ctx: &mut Ctx<'_>, addr: u64) {
     let mut b = [0u8; 8];
-    if fetch_or_addr(ctx, addr, &mut b) {
+    if ctx.fetch_or_addr(addr, &mut b) {
         indirect(ctx, |ctx| ctx.line.ptr(b.u64_at(0)));
     }
 }
@@ -146,29 +129,6 @@ pub(in crate::decode) fn cstr_upto(ctx: &mut Ctx<'_>, addr: u64, len: u64) {
     *ctx.scratch = bytes;
 }
 
-/// A `struct timeval` from its bytes: `{tv_sec=1, tv_usec=500}`.
-pub(in crate::decode) fn timeval(ctx: &mut Ctx<'_>, b: &[u8]) {
-    ctx.line.struct_begin();
-    ctx.line.field("tv_sec");
-    ctx.line.dec(b.i64_at(0));
-    ctx.line.field("tv_usec");
-    ctx.line.udec(b.u64_at(8));
-    ctx.line.struct_end();
-}
-
-/// A `struct timespec` at `addr`: `{tv_sec=1, tv_nsec=500}`, `NULL`, or the address.
-pub(in crate::decode) fn timespec(ctx: &mut Ctx<'_>, addr: u64) {
-    let mut b = [0u8; 16];
-    if fetch_or_addr(ctx, addr, &mut b) {
-        ctx.line.struct_begin();
-        ctx.line.field("tv_sec");
-        ctx.line.dec(b.i64_at(0));
-        ctx.line.field("tv_nsec");
-        ctx.line.udec(b.u64_at(8));
-        ctx.line.struct_end();
-    }
-}
-
 /// The fields of `struct rusage` after the two times.
 const RUSAGE_FIELDS: [&str; 14] = [
     "ru_maxrss",
@@ -190,14 +150,14 @@ const RUSAGE_FIELDS: [&str; 14] = [
 /// A `struct rusage` at `addr`: the two times, then `...` unless `-v`.
 pub(in crate::decode) fn rusage(ctx: &mut Ctx<'_>, addr: u64) {
     let mut b = [0u8; 144];
-    if !fetch_or_addr(ctx, addr, &mut b) {
+    if !ctx.fetch_or_addr(addr, &mut b) {
         return;
     }
     ctx.line.struct_begin();
     ctx.line.field("ru_utime");
-    timeval(ctx, &b[0..16]);
+    ctx.timeval(&b[0..16]);
     ctx.line.field("ru_stime");
-    timeval(ctx, &b[16..32]);
+    ctx.timeval(&b[16..32]);
     if ctx.abbrev {
         ctx.line.more();
     } else {
@@ -228,7 +188,7 @@ pub(in crate::decode) fn cpu_set(ctx: &mut Ctx<'_>, addr: u64, len: u32) {
     let read = u64::from(len).min(CPUSET_SIZE) as usize;
     let size = read.div_ceil(8) * 8;
     let mut buf = vec![0u8; size];
-    if !fetch_or_addr(ctx, addr, &mut buf[..read]) {
+    if !ctx.fetch_or_addr(addr, &mut buf[..read]) {
         return;
     }
     let mut text = String::from("[");
@@ -252,21 +212,4 @@ pub(in crate::decode) fn cpu_set(ctx: &mut Ctx<'_>, addr: u64, len: u32) {
     }
     text.push(']');
     ctx.line.sym(&text);
-}
-
-/// An array of `count` elements of `size` bytes at `addr` (see [`Ctx::array`]), printed
-/// as an address when strace would not fetch it at all: without `-e verbose`, or at
-/// the exit of a failed call.
-pub(in crate::decode) fn array(
-    ctx: &mut Ctx<'_>,
-    addr: u64,
-    count: u64,
-    size: usize,
-    print: impl FnMut(&mut Ctx<'_>, &[u8]) -> bool,
-) {
-    if addr != 0 && count != 0 && (!ctx.verbose || (ctx.exiting && ctx.failed())) {
-        ctx.line.hex(addr);
-        return;
-    }
-    ctx.array(addr, count, size, print);
 }

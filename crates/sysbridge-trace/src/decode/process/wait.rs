@@ -2,7 +2,7 @@
 
 use sysbridge::Sysno;
 
-use super::util::{clock_t, fetch_or_addr, id, indirect, rusage, signal};
+use super::util::{clock_t, id, indirect, rusage, signal};
 use crate::decode::line::write_hex;
 use crate::decode::xlat_generated as x;
 use crate::decode::{Ctx, Decoder, Ret, Step};
@@ -93,7 +93,7 @@ fn wait4(ctx: &mut Ctx<'_>) -> Step {
         ctx.line.ptr(status_addr);
     } else {
         let mut b = [0u8; 4];
-        if fetch_or_addr(ctx, status_addr, &mut b) {
+        if ctx.fetch_or_addr(status_addr, &mut b) {
             let text = status_text(b.i32_at(0));
             indirect(ctx, |ctx| ctx.line.sym(&text));
         }
@@ -135,7 +135,7 @@ const CLD_EXITED: i32 = 1;
 /// has; other signals by number and code): `{}` for an empty one.
 pub(super) fn siginfo_at(ctx: &mut Ctx<'_>, addr: u64) {
     let mut si = [0u8; 128];
-    if fetch_or_addr(ctx, addr, &mut si) {
+    if ctx.fetch_or_addr(addr, &mut si) {
         siginfo(ctx, &si);
     }
 }
