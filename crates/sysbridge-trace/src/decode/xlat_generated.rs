@@ -1287,3 +1287,151 @@ pub(crate) static AUDIT_ARCH: Xlat = Xlat {
     ],
     unknown: Some("AUDIT_ARCH_???"),
 };
+
+/// `sa_handler_values` (enumeration).
+pub(crate) static SA_HANDLER_VALUES: Xlat = Xlat {
+    entries: &[
+        (0xffffffffffffffff, "SIG_ERR"),
+        (0x0, "SIG_DFL"),
+        (0x1, "SIG_IGN"),
+    ],
+    unknown: None,
+};
+
+/// `sigact_flags` (flags).
+pub(crate) static SIGACT_FLAGS: Xlat = Xlat {
+    entries: &[
+        (0x4000000, "SA_RESTORER"),
+        (0x8000000, "SA_ONSTACK"),
+        (0x10000000, "SA_RESTART"),
+        (0x20000000, "SA_INTERRUPT"),
+        (0x40000000, "SA_NODEFER"),
+        (0x80000000, "SA_RESETHAND"),
+        (0x4, "SA_SIGINFO"),
+        (0x1, "SA_NOCLDSTOP"),
+        (0x2, "SA_NOCLDWAIT"),
+    ],
+    unknown: Some("SA_???"),
+};
+
+/// `sigprocmaskcmds` (enumeration).
+pub(crate) static SIGPROCMASKCMDS: Xlat = Xlat {
+    entries: &[
+        (0x0, "SIG_BLOCK"),
+        (0x1, "SIG_UNBLOCK"),
+        (0x2, "SIG_SETMASK"),
+    ],
+    unknown: Some("SIG_???"),
+};
+
+/// `sigaltstack_flags` (flags).
+pub(crate) static SIGALTSTACK_FLAGS: Xlat = Xlat {
+    entries: &[
+        (0x1, "SS_ONSTACK"),
+        (0x2, "SS_DISABLE"),
+        (0x80000000, "SS_AUTODISARM"),
+    ],
+    unknown: Some("SS_???"),
+};
+
+/// `clocknames` (enumeration).
+pub(crate) static CLOCKNAMES: Xlat = Xlat {
+    entries: &[
+        (0x0, "CLOCK_REALTIME"),
+        (0x1, "CLOCK_MONOTONIC"),
+        (0x2, "CLOCK_PROCESS_CPUTIME_ID"),
+        (0x3, "CLOCK_THREAD_CPUTIME_ID"),
+        (0x4, "CLOCK_MONOTONIC_RAW"),
+        (0x5, "CLOCK_REALTIME_COARSE"),
+        (0x6, "CLOCK_MONOTONIC_COARSE"),
+        (0x7, "CLOCK_BOOTTIME"),
+        (0x8, "CLOCK_REALTIME_ALARM"),
+        (0x9, "CLOCK_BOOTTIME_ALARM"),
+        (0xa, "CLOCK_SGI_CYCLE"),
+        (0xb, "CLOCK_TAI"),
+    ],
+    unknown: Some("CLOCK_???"),
+};
+
+/// `clockflags` (flags).
+pub(crate) static CLOCKFLAGS: Xlat = Xlat {
+    entries: &[(0x1, "TIMER_ABSTIME")],
+    unknown: Some("TIMER_???"),
+};
+
+/// `itimer_which` (enumeration).
+pub(crate) static ITIMER_WHICH: Xlat = Xlat {
+    entries: &[
+        (0x0, "ITIMER_REAL"),
+        (0x1, "ITIMER_VIRTUAL"),
+        (0x2, "ITIMER_PROF"),
+    ],
+    unknown: Some("ITIMER_???"),
+};
+
+/// `sigev_value` (enumeration).
+pub(crate) static SIGEV_VALUE: Xlat = Xlat {
+    entries: &[
+        (0x0, "SIGEV_SIGNAL"),
+        (0x1, "SIGEV_NONE"),
+        (0x2, "SIGEV_THREAD"),
+        (0x4, "SIGEV_THREAD_ID"),
+    ],
+    unknown: Some("SIGEV_???"),
+};
+
+/// `adjtimex_modes` (flags).
+pub(crate) static ADJTIMEX_MODES: Xlat = Xlat {
+    entries: &[
+        (0xa001, "ADJ_OFFSET_SS_READ"),
+        (0x8001, "ADJ_OFFSET_SINGLESHOT"),
+        (0x1, "ADJ_OFFSET"),
+        (0x2, "ADJ_FREQUENCY"),
+        (0x4, "ADJ_MAXERROR"),
+        (0x8, "ADJ_ESTERROR"),
+        (0x10, "ADJ_STATUS"),
+        (0x20, "ADJ_TIMECONST"),
+        (0x80, "ADJ_TAI"),
+        (0x100, "ADJ_SETOFFSET"),
+        (0x1000, "ADJ_MICRO"),
+        (0x2000, "ADJ_NANO"),
+        (0x4000, "ADJ_TICK"),
+    ],
+    unknown: Some("ADJ_???"),
+};
+
+/// `adjtimex_status` (flags).
+pub(crate) static ADJTIMEX_STATUS: Xlat = Xlat {
+    entries: &[
+        (0x1, "STA_PLL"),
+        (0x2, "STA_PPSFREQ"),
+        (0x4, "STA_PPSTIME"),
+        (0x8, "STA_FLL"),
+        (0x10, "STA_INS"),
+        (0x20, "STA_DEL"),
+        (0x40, "STA_UNSYNC"),
+        (0x80, "STA_FREQHOLD"),
+        (0x100, "STA_PPSSIGNAL"),
+        (0x200, "STA_PPSJITTER"),
+        (0x400, "STA_PPSWANDER"),
+        (0x800, "STA_PPSERROR"),
+        (0x1000, "STA_CLOCKERR"),
+        (0x2000, "STA_NANO"),
+        (0x4000, "STA_MODE"),
+        (0x8000, "STA_CLK"),
+    ],
+    unknown: Some("STA_???"),
+};
+
+/// `adjtimex_state` (enumeration).
+pub(crate) static ADJTIMEX_STATE: Xlat = Xlat {
+    entries: &[
+        (0x0, "TIME_OK"),
+        (0x1, "TIME_INS"),
+        (0x2, "TIME_DEL"),
+        (0x3, "TIME_OOP"),
+        (0x4, "TIME_WAIT"),
+        (0x5, "TIME_ERROR"),
+    ],
+    unknown: None,
+};
