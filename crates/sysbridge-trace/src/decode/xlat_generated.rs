@@ -786,6 +786,16 @@ pub(crate) static IFF_FLAGS: Xlat = Xlat {
     unknown: Some("IFF_???"),
 };
 
+/// `blkpg_ops` (enumeration).
+pub(crate) static BLKPG_OPS: Xlat = Xlat {
+    entries: &[
+        (0x1, "BLKPG_ADD_PARTITION"),
+        (0x2, "BLKPG_DEL_PARTITION"),
+        (0x3, "BLKPG_RESIZE_PARTITION"),
+    ],
+    unknown: Some("BLKPG_???"),
+};
+
 /// `ioctl_names` (enumeration).
 pub(crate) static IOCTL_NAMES: Xlat = Xlat {
     entries: &[

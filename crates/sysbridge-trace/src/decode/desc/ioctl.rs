@@ -7,7 +7,7 @@
 mod sock;
 mod term;
 
-use super::{fetch_or_addr, num_i32_at};
+use super::fetch_or_addr;
 use crate::decode::line::{Xlat, write_flags};
 use crate::decode::xlat_generated as x;
 use crate::decode::{Ctx, Ret, Step};
@@ -150,6 +150,7 @@ fn decode(ctx: &mut Ctx<'_>, code: u32) -> Outcome {
     let decoded = match ty {
         0x54 => term::decode(ctx, code),
         0x49 => inotify(ctx, code),
+        0x12 => block(ctx, code),
         0x52 => random(ctx, code),
         0x58 => fs_x(ctx, code),
         0x66 => fs_f(ctx, code),
@@ -168,17 +169,12 @@ fn decode(ctx: &mut Ctx<'_>, code: u32) -> Outcome {
 
 /// Requests with an `int` argument the kernel reads: `[42]`.
 fn int_in(ctx: &mut Ctx<'_>) -> Outcome {
-    ctx.line.arg();
-    num_i32_at(ctx, ctx.args[2]);
-    Outcome::Done(Ret::Dec)
+    num_arg(ctx, Num::I32, false)
 }
 
 /// Requests with an `int` the kernel writes: `[42]` at exit.
 fn int_out(ctx: &mut Ctx<'_>) -> Outcome {
-    if ctx.entering() {
-        return Outcome::AtExit;
-    }
-    int_in(ctx)
+    num_arg(ctx, Num::I32, true)
 }
 
 /// Requests with flag bits in an `unsigned int` the kernel reads: `[A|B]`.
@@ -203,6 +199,147 @@ fn int_value(ctx: &mut Ctx<'_>) -> Outcome {
 /// Requests without an argument.
 fn no_arg() -> Outcome {
     Outcome::Done(Ret::Dec)
+}
+
+/// The type of a number the argument points to.
+#[derive(Clone, Copy)]
+enum Num {
+    U16,
+    I32,
+    U32,
+    I64,
+    U64,
+}
+
+/// The number the argument points to, in brackets (`[512]`), or the address; at exit
+/// for the requests that return one (`out`).
+fn num_arg(ctx: &mut Ctx<'_>, num: Num, out: bool) -> Outcome {
+    if out && ctx.entering() {
+        return Outcome::AtExit;
+    }
+    ctx.line.arg();
+    let mut b = [0u8; 8];
+    let size = match num {
+        Num::U16 => 2,
+        Num::I32 | Num::U32 => 4,
+        Num::I64 | Num::U64 => 8,
+    };
+    if fetch_or_addr(ctx, ctx.args[2], &mut b[..size]) {
+        let raw = u64::from_ne_bytes(b);
+        ctx.line.array_begin();
+        ctx.line.elem();
+        match num {
+            Num::I32 => ctx.line.dec(i64::from(raw as u32 as i32)),
+            Num::I64 => ctx.line.dec(raw as i64),
+            Num::U16 | Num::U32 | Num::U64 => ctx.line.udec(raw),
+        }
+        ctx.line.array_end();
+    }
+    Outcome::Done(Ret::Dec)
+}
+
+const BLKROSET: u32 = 0x125d;
+const BLKROGET: u32 = 0x125e;
+const BLKRRPART: u32 = 0x125f;
+const BLKGETSIZE: u32 = 0x1260;
+const BLKFLSBUF: u32 = 0x1261;
+const BLKRASET: u32 = 0x1262;
+const BLKRAGET: u32 = 0x1263;
+const BLKFRASET: u32 = 0x1264;
+const BLKFRAGET: u32 = 0x1265;
+const BLKSECTGET: u32 = 0x1267;
+const BLKPG: u32 = 0x1269;
+const BLKSSZGET: u32 = 0x1268;
+const BLKTRACESTART: u32 = 0x1274;
+const BLKTRACESTOP: u32 = 0x1275;
+const BLKTRACETEARDOWN: u32 = 0x1276;
+const BLKDISCARD: u32 = 0x1277;
+const BLKIOMIN: u32 = 0x1278;
+const BLKIOOPT: u32 = 0x1279;
+const BLKALIGNOFF: u32 = 0x127a;
+const BLKPBSZGET: u32 = 0x127b;
+const BLKDISCARDZEROES: u32 = 0x127c;
+const BLKSECDISCARD: u32 = 0x127d;
+const BLKROTATIONAL: u32 = 0x127e;
+const BLKZEROOUT: u32 = 0x127f;
+const BLKBSZGET: u32 = 0x8008_1270;
+const BLKBSZSET: u32 = 0x4008_1271;
+const BLKGETSIZE64: u32 = 0x8008_1272;
+const BLKGETDISKSEQ: u32 = 0x8008_1280;
+const BLKGETZONESZ: u32 = 0x8004_1284;
+const BLKGETNRZONES: u32 = 0x8004_1285;
+
+/// Block devices (`blockdev`, `lsblk`, `dd` on a disk). (`BLKPG` and
+/// `BLKTRACESETUP` print in hex.)
+fn block(ctx: &mut Ctx<'_>, code: u32) -> Option<Outcome> {
+    Some(match code {
+        BLKRASET | BLKFRASET => {
+            ctx.arg_ulong(2);
+            Outcome::Done(Ret::Dec)
+        }
+        BLKSECTGET | BLKROTATIONAL => num_arg(ctx, Num::U16, true),
+        BLKROGET | BLKBSZGET | BLKSSZGET | BLKALIGNOFF => num_arg(ctx, Num::I32, true),
+        BLKROSET | BLKBSZSET => num_arg(ctx, Num::I32, false),
+        BLKPBSZGET | BLKIOMIN | BLKIOOPT | BLKDISCARDZEROES | BLKGETZONESZ
+        | BLKGETNRZONES => num_arg(ctx, Num::U32, true),
+        BLKRAGET | BLKFRAGET => num_arg(ctx, Num::I64, true),
+        BLKGETSIZE | BLKGETSIZE64 | BLKGETDISKSEQ => num_arg(ctx, Num::U64, true),
+        BLKDISCARD | BLKSECDISCARD | BLKZEROOUT => {
+            ctx.line.arg();
+            let mut b = [0u8; 16];
+            if fetch_or_addr(ctx, ctx.args[2], &mut b) {
+                ctx.line.array_begin();
+                for half in b.chunks(8) {
+                    ctx.line.elem();
+                    ctx.line.udec(u64::from_ne_bytes(half.try_into().expect("8")));
+                }
+                ctx.line.array_end();
+            }
+            Outcome::Done(Ret::Dec)
+        }
+        BLKPG => {
+            ctx.line.arg();
+            blkpg(ctx, ctx.args[2]);
+            Outcome::Done(Ret::Dec)
+        }
+        BLKRRPART | BLKFLSBUF | BLKTRACESTART | BLKTRACESTOP | BLKTRACETEARDOWN => no_arg(),
+        _ => return None,
+    })
+}
+
+/// A `struct blkpg_ioctl_arg` and the partition it points to.
+fn blkpg(ctx: &mut Ctx<'_>, addr: u64) {
+    let mut a = [0u8; 24];
+    if !fetch_or_addr(ctx, addr, &mut a) {
+        return;
+    }
+    let int = |off: usize| i64::from(i32::from_ne_bytes(a[off..off + 4].try_into().expect("4")));
+    ctx.line.struct_begin();
+    ctx.line.field("op");
+    ctx.line.xval(&x::BLKPG_OPS, int(0) as u64);
+    ctx.line.field("flags");
+    ctx.line.dec(int(4));
+    ctx.line.field("datalen");
+    ctx.line.dec(int(8));
+    ctx.line.field("data");
+    let mut p = [0u8; 152];
+    let data = u64::from_ne_bytes(a[16..24].try_into().expect("8"));
+    if fetch_or_addr(ctx, data, &mut p) {
+        let long = |off: usize| i64::from_ne_bytes(p[off..off + 8].try_into().expect("8"));
+        ctx.line.struct_begin();
+        ctx.line.field("start");
+        ctx.line.dec(long(0));
+        ctx.line.field("length");
+        ctx.line.dec(long(8));
+        ctx.line.field("pno");
+        ctx.line.dec(i64::from(i32::from_ne_bytes(p[16..20].try_into().expect("4"))));
+        ctx.line.field("devname");
+        sock::cstring_field(ctx, &p[20..84]);
+        ctx.line.field("volname");
+        sock::cstring_field(ctx, &p[84..148]);
+        ctx.line.struct_end();
+    }
+    ctx.line.struct_end();
 }
 
 const INOTIFY_IOC_SETNEXTWD: u32 = 0x4004_4900;

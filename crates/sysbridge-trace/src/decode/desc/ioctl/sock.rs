@@ -158,7 +158,7 @@ fn bridge_name(ctx: &mut Ctx<'_>, addr: u64) {
 
 /// A `char[N]` field holding a NUL-terminated string (strace's `print_quoted_cstring`:
 /// no more than `N - 1` bytes, `...` when no NUL ends them).
-fn cstring_field(ctx: &mut Ctx<'_>, bytes: &[u8]) {
+pub(super) fn cstring_field(ctx: &mut Ctx<'_>, bytes: &[u8]) {
     let last = bytes.len() - 1;
     let room = &bytes[..last];
     match room.iter().position(|&b| b == 0) {
