@@ -127,6 +127,24 @@ fn shells_and_ls_match_strace() {
     ]);
 }
 
+#[test]
+fn bash_on_a_terminal_matches_strace() {
+    if !strace_available() {
+        return;
+    }
+    if Command::new("script").arg("--version").output().is_err() {
+        eprintln!("SKIPPED: script (util-linux) is not installed");
+        return;
+    }
+    // script(1) runs bash on a pseudo-terminal: bash and stty query and set it.
+    assert_identical_f(&[
+        "script",
+        "-qc",
+        "bash --norc -i -c 'echo hi; stty -a >/dev/null'",
+        "/dev/null",
+    ]);
+}
+
 /// The descriptor table, fcntl's commands, locks, plain and vectored I/O, copies
 /// between descriptors.
 const FD_SCRIPT: &str = r#"

@@ -280,8 +280,9 @@ fn block(ctx: &mut Ctx<'_>, code: u32) -> Option<Outcome> {
         BLKSECTGET | BLKROTATIONAL => num_arg(ctx, Num::U16, true),
         BLKROGET | BLKBSZGET | BLKSSZGET | BLKALIGNOFF => num_arg(ctx, Num::I32, true),
         BLKROSET | BLKBSZSET => num_arg(ctx, Num::I32, false),
-        BLKPBSZGET | BLKIOMIN | BLKIOOPT | BLKDISCARDZEROES | BLKGETZONESZ
-        | BLKGETNRZONES => num_arg(ctx, Num::U32, true),
+        BLKPBSZGET | BLKIOMIN | BLKIOOPT | BLKDISCARDZEROES | BLKGETZONESZ | BLKGETNRZONES => {
+            num_arg(ctx, Num::U32, true)
+        }
         BLKRAGET | BLKFRAGET => num_arg(ctx, Num::I64, true),
         BLKGETSIZE | BLKGETSIZE64 | BLKGETDISKSEQ => num_arg(ctx, Num::U64, true),
         BLKDISCARD | BLKSECDISCARD | BLKZEROOUT => {
@@ -291,7 +292,8 @@ fn block(ctx: &mut Ctx<'_>, code: u32) -> Option<Outcome> {
                 ctx.line.array_begin();
                 for half in b.chunks(8) {
                     ctx.line.elem();
-                    ctx.line.udec(u64::from_ne_bytes(half.try_into().expect("8")));
+                    ctx.line
+                        .udec(u64::from_ne_bytes(half.try_into().expect("8")));
                 }
                 ctx.line.array_end();
             }
@@ -332,7 +334,9 @@ fn blkpg(ctx: &mut Ctx<'_>, addr: u64) {
         ctx.line.field("length");
         ctx.line.dec(long(8));
         ctx.line.field("pno");
-        ctx.line.dec(i64::from(i32::from_ne_bytes(p[16..20].try_into().expect("4"))));
+        ctx.line.dec(i64::from(i32::from_ne_bytes(
+            p[16..20].try_into().expect("4"),
+        )));
         ctx.line.field("devname");
         sock::cstring_field(ctx, &p[20..84]);
         ctx.line.field("volname");
