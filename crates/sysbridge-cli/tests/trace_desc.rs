@@ -462,6 +462,8 @@ calls = [
 ]
 for c in calls:
     sc(*(list(c) + [0] * (7 - len(c))))
+try: os.readv(w, [bytearray(5), bytearray(3)])
+except OSError: pass
 "#;
 
 #[test]
