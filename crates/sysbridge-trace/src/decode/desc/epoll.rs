@@ -1,6 +1,6 @@
 //! epoll: creating an instance, registering descriptors, waiting for events.
 
-use super::{Frac, array_of, fetch_or_addr, sigmask, time_at};
+use crate::decode::types::NSIG_BYTES;
 use crate::decode::xlat_generated as x;
 use crate::decode::{Ctx, Ret, Step};
 use crate::mem::Fields;
@@ -51,7 +51,7 @@ pub(super) fn epoll_ctl(ctx: &mut Ctx<'_>) -> Step {
         ctx.line.ptr(addr);
     } else {
         let mut ev = [0u8; EVENT_SIZE];
-        if fetch_or_addr(ctx, addr, &mut ev) {
+        if ctx.fetch_or_addr(addr, &mut ev) {
             event(ctx, &ev);
         }
     }
@@ -66,7 +66,7 @@ fn wait_common(ctx: &mut Ctx<'_>, timeout: fn(&mut Ctx<'_>)) -> Option<Step> {
         return Some(Step::Exit);
     }
     ctx.line.arg();
-    array_of(ctx, ctx.args[1], ctx.rval as u64, EVENT_SIZE, false, event);
+    ctx.array(ctx.args[1], ctx.rval as u64, EVENT_SIZE, event);
     ctx.arg_int(2);
     ctx.line.arg();
     timeout(ctx);
@@ -78,7 +78,7 @@ fn timeout_int(ctx: &mut Ctx<'_>) {
 }
 
 fn timeout_timespec(ctx: &mut Ctx<'_>) {
-    time_at(ctx, ctx.args[3], Frac::Nsec);
+    ctx.timespec_at(ctx.args[3]);
 }
 
 /// `epoll_wait(epfd, events, maxevents, timeout)`.
@@ -102,7 +102,7 @@ fn pwait(ctx: &mut Ctx<'_>, timeout: fn(&mut Ctx<'_>)) -> Step {
         return step;
     }
     ctx.line.arg();
-    sigmask(ctx, ctx.args[4], ctx.args[5]);
+    ctx.sigset_at(ctx.args[4], ctx.args[5], NSIG_BYTES);
     ctx.arg_ulong(5);
     Step::Done(Ret::Dec)
 }

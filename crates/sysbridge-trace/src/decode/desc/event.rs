@@ -1,8 +1,9 @@
 //! Descriptors that deliver events: eventfd, signalfd, timerfd, inotify; anonymous
 //! memory files; io_uring instances.
 
-use super::{Frac, array_of, fd_elem, fetch_or_addr, may_fetch, sigmask, time_fields};
+use super::{Frac, fd_elem, time_fields};
 use crate::decode::line::write_flags;
+use crate::decode::types::NSIG_BYTES;
 use crate::decode::xlat_generated as x;
 use crate::decode::{Ctx, Ret, Step};
 use crate::mem::Fields;
@@ -36,7 +37,7 @@ pub(super) fn signalfd4(ctx: &mut Ctx<'_>) -> Step {
 fn signalfd_common(ctx: &mut Ctx<'_>) {
     ctx.arg_fd(0);
     ctx.line.arg();
-    sigmask(ctx, ctx.args[1], ctx.args[2]);
+    ctx.sigset_at(ctx.args[1], ctx.args[2], NSIG_BYTES);
     ctx.arg_ulong(2);
 }
 
@@ -51,7 +52,7 @@ pub(super) fn timerfd_create(ctx: &mut Ctx<'_>) -> Step {
 /// `{it_interval={tv_sec=0, tv_nsec=0}, it_value={tv_sec=1, tv_nsec=0}}`.
 fn itimerspec(ctx: &mut Ctx<'_>, addr: u64) {
     let mut b = [0u8; 32];
-    if !fetch_or_addr(ctx, addr, &mut b) {
+    if !ctx.fetch_or_addr(addr, &mut b) {
         return;
     }
     ctx.line.struct_begin();
@@ -171,7 +172,7 @@ pub(super) fn io_uring_setup(ctx: &mut Ctx<'_>) -> Step {
     if ctx.entering() {
         ctx.arg_uint(0);
         ctx.line.arg();
-        if !fetch_or_addr(ctx, addr, &mut p) {
+        if !ctx.fetch_or_addr(addr, &mut p) {
             return Step::Done(Ret::Fd);
         }
         let flags = p.u32_at(8);
@@ -198,7 +199,7 @@ pub(super) fn io_uring_setup(ctx: &mut Ctx<'_>) -> Step {
         }
         return Step::Exit;
     }
-    if may_fetch(ctx, addr) && ctx.read(addr, &mut p) {
+    if ctx.fetch(addr, &mut p) {
         ctx.line.field("sq_entries");
         ctx.line.udec(u64::from(p.u32_at(0)));
         ctx.line.field("cq_entries");
@@ -267,7 +268,7 @@ pub(super) fn io_uring_enter(ctx: &mut Ctx<'_>) -> Step {
     ctx.arg_uint(2);
     ctx.arg_flags(3, &x::URING_ENTER_FLAGS);
     ctx.line.arg();
-    sigmask(ctx, ctx.args[4], ctx.args[5]);
+    ctx.sigset_at(ctx.args[4], ctx.args[5], NSIG_BYTES);
     ctx.arg_ulong(5);
     Step::Done(Ret::Dec)
 }
@@ -288,7 +289,7 @@ pub(super) fn io_uring_register(ctx: &mut Ctx<'_>) -> Step {
     match opcode {
         IORING_REGISTER_BUFFERS => super::io::iov(ctx, arg, nargs, None),
         IORING_REGISTER_FILES | IORING_REGISTER_EVENTFD | IORING_REGISTER_EVENTFD_ASYNC => {
-            array_of(ctx, arg, nargs, 4, false, fd_elem);
+            ctx.array(arg, nargs, 4, fd_elem);
         }
         _ => ctx.line.ptr(arg),
     }

@@ -1,7 +1,7 @@
 //! `fcntl`: every command, its argument and, for the getters, the explanation strace
 //! adds to the return value (`= 0x8002 (flags O_RDWR|O_LARGEFILE)`).
 
-use super::{fetch_or_addr, flags_text, no_more_args, open_modes_text, signal_name};
+use super::{flags_text, open_modes_text, signal_name};
 use crate::decode::xlat_generated as x;
 use crate::decode::{Ctx, Ret, Step};
 use crate::mem::Fields;
@@ -84,8 +84,7 @@ pub(super) fn fcntl(ctx: &mut Ctx<'_>) -> Step {
         }
         F_GETFD | F_GETFL | F_GETLEASE | F_GET_SEALS | F_GETSIG => {
             if ctx.entering() {
-                no_more_args(ctx);
-                return Step::Exit;
+                return Step::Result;
             }
             return Step::Done(getter_result(ctx, cmd));
         }
@@ -128,7 +127,7 @@ fn signal(ctx: &mut Ctx<'_>, sig: i32) {
 /// lock-query commands.
 fn flock(ctx: &mut Ctx<'_>, addr: u64, with_pid: bool) {
     let mut b = [0u8; 32];
-    if !fetch_or_addr(ctx, addr, &mut b) {
+    if !ctx.fetch_or_addr(addr, &mut b) {
         return;
     }
     let short = |off: usize| i64::from(b.u16_at(off) as i16) as u64;
@@ -151,7 +150,7 @@ fn flock(ctx: &mut Ctx<'_>, addr: u64, with_pid: bool) {
 /// A `struct f_owner_ex` at `addr`: `{type=F_OWNER_PID, pid=1234}`.
 fn owner_ex(ctx: &mut Ctx<'_>, addr: u64) {
     let mut b = [0u8; 8];
-    if !fetch_or_addr(ctx, addr, &mut b) {
+    if !ctx.fetch_or_addr(addr, &mut b) {
         return;
     }
     ctx.line.struct_begin();

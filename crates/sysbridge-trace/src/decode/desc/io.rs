@@ -2,7 +2,7 @@
 //! space and sync hints; the descriptor table (`close`, `dup*`, `close_range`), file
 //! locks and pipes.
 
-use super::{array_of, changed, fd_elem, num_i64_at};
+use super::fd_elem;
 use crate::decode::xlat_generated as x;
 use crate::decode::{Ctx, Ret, Step};
 use crate::mem::Fields;
@@ -68,7 +68,7 @@ pub(super) fn pwrite64(ctx: &mut Ctx<'_>) -> Step {
 /// exit of a failed call.
 pub(super) fn iov(ctx: &mut Ctx<'_>, addr: u64, count: u64, data: Option<u64>) {
     let mut left = data.unwrap_or(u64::MAX);
-    array_of(ctx, addr, count, 16, true, |ctx, v| {
+    ctx.array_despite_error(addr, count, 16, |ctx, v| {
         let (base, len) = (v.u64_at(0), v.u64_at(8));
         ctx.line.struct_begin();
         ctx.line.field("iov_base");
@@ -177,7 +177,7 @@ pub(super) fn sendfile(ctx: &mut Ctx<'_>) -> Step {
         ctx.arg_fd(0);
         ctx.arg_fd(1);
         let mut b = [0u8; 8];
-        if super::may_fetch(ctx, offset) && ctx.read(offset, &mut b) {
+        if ctx.fetch(offset, &mut b) {
             *ctx.saved = u64::from_ne_bytes(b);
             return Step::Exit;
         }
@@ -186,10 +186,10 @@ pub(super) fn sendfile(ctx: &mut Ctx<'_>) -> Step {
         return Step::Done(Ret::Dec);
     }
     ctx.line.arg();
-    super::indirect_dec(ctx, *ctx.saved as i64);
+    ctx.indirect(|ctx| ctx.line.dec(*ctx.saved as i64));
     if !ctx.failed() && ctx.rval != 0 {
-        changed(ctx);
-        num_i64_at(ctx, offset);
+        ctx.line.changed();
+        ctx.num_i64_at(offset);
     }
     ctx.arg_ulong(3);
     Step::Done(Ret::Dec)
@@ -198,7 +198,7 @@ pub(super) fn sendfile(ctx: &mut Ctx<'_>) -> Step {
 /// An optional `loff_t *` argument: `NULL`, `[offset]` or the address.
 fn arg_offset_ptr(ctx: &mut Ctx<'_>, i: usize) {
     ctx.line.arg();
-    num_i64_at(ctx, ctx.args[i]);
+    ctx.num_i64_at(ctx.args[i]);
 }
 
 /// `copy_file_range(fd_in, off_in, fd_out, off_out, len, flags)`.
@@ -325,5 +325,5 @@ pub(super) fn pipe2(ctx: &mut Ctx<'_>) -> Step {
 
 fn pipe_fds(ctx: &mut Ctx<'_>) {
     ctx.line.arg();
-    array_of(ctx, ctx.args[0], 2, 4, false, fd_elem);
+    ctx.array(ctx.args[0], 2, 4, fd_elem);
 }

@@ -7,7 +7,6 @@
 mod sock;
 mod term;
 
-use super::fetch_or_addr;
 use crate::decode::line::{Xlat, write_flags};
 use crate::decode::xlat_generated as x;
 use crate::decode::{Ctx, Ret, Step};
@@ -18,6 +17,8 @@ enum Outcome {
     Done(Ret),
     /// More at exit.
     AtExit,
+    /// Every argument printed; the exit only names the result.
+    Result,
     /// Not decoded: the argument prints in hex now.
     Raw,
 }
@@ -33,7 +34,8 @@ pub(super) fn ioctl(ctx: &mut Ctx<'_>) -> Step {
     match decode(ctx, code) {
         Outcome::Done(ret) => Step::Done(ret),
         Outcome::AtExit if ctx.entering() => Step::Exit,
-        Outcome::AtExit | Outcome::Raw => {
+        Outcome::Result if ctx.entering() => Step::Result,
+        Outcome::AtExit | Outcome::Result | Outcome::Raw => {
             ctx.arg_hex(2);
             Step::Done(Ret::Dec)
         }
@@ -181,7 +183,7 @@ fn int_out(ctx: &mut Ctx<'_>) -> Outcome {
 fn flags_in(ctx: &mut Ctx<'_>, table: &Xlat) -> Outcome {
     ctx.line.arg();
     let mut b = [0u8; 4];
-    if fetch_or_addr(ctx, ctx.args[2], &mut b) {
+    if ctx.fetch_or_addr(ctx.args[2], &mut b) {
         ctx.line.array_begin();
         ctx.line.elem();
         ctx.line.flags(table, u64::from(u32::from_ne_bytes(b)));
@@ -224,7 +226,7 @@ fn num_arg(ctx: &mut Ctx<'_>, num: Num, out: bool) -> Outcome {
         Num::I32 | Num::U32 => 4,
         Num::I64 | Num::U64 => 8,
     };
-    if fetch_or_addr(ctx, ctx.args[2], &mut b[..size]) {
+    if ctx.fetch_or_addr(ctx.args[2], &mut b[..size]) {
         let raw = u64::from_ne_bytes(b);
         ctx.line.array_begin();
         ctx.line.elem();
@@ -288,7 +290,7 @@ fn block(ctx: &mut Ctx<'_>, code: u32) -> Option<Outcome> {
         BLKDISCARD | BLKSECDISCARD | BLKZEROOUT => {
             ctx.line.arg();
             let mut b = [0u8; 16];
-            if fetch_or_addr(ctx, ctx.args[2], &mut b) {
+            if ctx.fetch_or_addr(ctx.args[2], &mut b) {
                 ctx.line.array_begin();
                 for half in b.chunks(8) {
                     ctx.line.elem();
@@ -312,7 +314,7 @@ fn block(ctx: &mut Ctx<'_>, code: u32) -> Option<Outcome> {
 /// A `struct blkpg_ioctl_arg` and the partition it points to.
 fn blkpg(ctx: &mut Ctx<'_>, addr: u64) {
     let mut a = [0u8; 24];
-    if !fetch_or_addr(ctx, addr, &mut a) {
+    if !ctx.fetch_or_addr(addr, &mut a) {
         return;
     }
     let int = |off: usize| i64::from(i32::from_ne_bytes(a[off..off + 4].try_into().expect("4")));
@@ -326,7 +328,7 @@ fn blkpg(ctx: &mut Ctx<'_>, addr: u64) {
     ctx.line.field("data");
     let mut p = [0u8; 152];
     let data = u64::from_ne_bytes(a[16..24].try_into().expect("8"));
-    if fetch_or_addr(ctx, data, &mut p) {
+    if ctx.fetch_or_addr(data, &mut p) {
         let long = |off: usize| i64::from_ne_bytes(p[off..off + 8].try_into().expect("8"));
         ctx.line.struct_begin();
         ctx.line.field("start");
@@ -378,7 +380,7 @@ fn fs_x(ctx: &mut Ctx<'_>, code: u32) -> Option<Outcome> {
         FITRIM => {
             ctx.line.arg();
             let mut b = [0u8; 24];
-            if fetch_or_addr(ctx, ctx.args[2], &mut b) {
+            if ctx.fetch_or_addr(ctx.args[2], &mut b) {
                 let u = |i: usize| u64::from_ne_bytes(b[i * 8..i * 8 + 8].try_into().expect("8"));
                 ctx.line.struct_begin();
                 ctx.line.field("start");
@@ -422,7 +424,7 @@ fn fs_0x94(ctx: &mut Ctx<'_>, code: u32) -> Option<Outcome> {
         FICLONERANGE => {
             ctx.line.arg();
             let mut b = [0u8; 32];
-            if fetch_or_addr(ctx, ctx.args[2], &mut b) {
+            if ctx.fetch_or_addr(ctx.args[2], &mut b) {
                 let u = |i: usize| u64::from_ne_bytes(b[i * 8..i * 8 + 8].try_into().expect("8"));
                 ctx.line.struct_begin();
                 ctx.line.field("src_fd");
@@ -450,10 +452,7 @@ const NS_GET_OWNER_UID: u32 = 0xb704;
 fn nsfs(ctx: &mut Ctx<'_>, code: u32) -> Option<Outcome> {
     Some(match code {
         NS_GET_USERNS | NS_GET_PARENT => Outcome::Done(Ret::Fd),
-        NS_GET_NSTYPE if ctx.entering() => {
-            super::no_more_args(ctx);
-            Outcome::AtExit
-        }
+        NS_GET_NSTYPE if ctx.entering() => Outcome::Result,
         NS_GET_NSTYPE => match x::NS_TYPES.name(ctx.rval as u64).filter(|_| !ctx.failed()) {
             Some(name) => Outcome::Done(Ret::DecWith(name.to_string())),
             None => Outcome::Done(Ret::Dec),
@@ -462,7 +461,7 @@ fn nsfs(ctx: &mut Ctx<'_>, code: u32) -> Option<Outcome> {
         NS_GET_OWNER_UID => {
             ctx.line.arg();
             let mut b = [0u8; 4];
-            if fetch_or_addr(ctx, ctx.args[2], &mut b) {
+            if ctx.fetch_or_addr(ctx.args[2], &mut b) {
                 let uid = u32::from_ne_bytes(b);
                 ctx.line.array_begin();
                 ctx.line.elem();

@@ -2,7 +2,8 @@
 //! at entry; what became ready, and the time left, explain the return value:
 //! `= 1 ([{fd=3, revents=POLLIN}])`, `= 1 (in [3], left {tv_sec=0, tv_usec=999})`.
 
-use super::{Frac, array_of, fetch_or_addr, flags_text, no_more_args, sigmask, time_at, time_text};
+use super::{Frac, flags_text, time_text};
+use crate::decode::types::NSIG_BYTES;
 use crate::decode::xlat_generated as x;
 use crate::decode::{Ctx, Ret, Step};
 use crate::mem::Fields;
@@ -16,8 +17,7 @@ pub(super) fn poll(ctx: &mut Ctx<'_>) -> Step {
     if ctx.entering() {
         pollfds(ctx);
         ctx.arg_int(2);
-        no_more_args(ctx);
-        return Step::Exit;
+        return Step::Result;
     }
     Step::Done(poll_result(ctx, 0))
 }
@@ -27,12 +27,11 @@ pub(super) fn ppoll(ctx: &mut Ctx<'_>) -> Step {
     if ctx.entering() {
         pollfds(ctx);
         ctx.line.arg();
-        time_at(ctx, ctx.args[2], Frac::Nsec);
+        ctx.timespec_at(ctx.args[2]);
         ctx.line.arg();
-        sigmask(ctx, ctx.args[3], ctx.args[4]);
+        ctx.sigset_at(ctx.args[3], ctx.args[4], NSIG_BYTES);
         ctx.arg_ulong(4);
-        no_more_args(ctx);
-        return Step::Exit;
+        return Step::Result;
     }
     Step::Done(poll_result(ctx, ctx.args[2]))
 }
@@ -41,7 +40,7 @@ pub(super) fn ppoll(ctx: &mut Ctx<'_>) -> Step {
 fn pollfds(ctx: &mut Ctx<'_>) {
     let nfds = u64::from(ctx.args[1] as u32);
     ctx.line.arg();
-    array_of(ctx, ctx.args[0], nfds, 8, false, |ctx, p| {
+    ctx.array(ctx.args[0], nfds, 8, |ctx, p| {
         let fd = p.i32_at(0);
         ctx.line.struct_begin();
         ctx.line.field("fd");
@@ -144,9 +143,8 @@ pub(super) fn select(ctx: &mut Ctx<'_>) -> Step {
     if ctx.entering() {
         select_sets(ctx);
         ctx.line.arg();
-        time_at(ctx, ctx.args[4], Frac::Usec);
-        no_more_args(ctx);
-        return Step::Exit;
+        ctx.timeval_at(ctx.args[4]);
+        return Step::Result;
     }
     Step::Done(select_result(ctx, Frac::Usec))
 }
@@ -156,19 +154,18 @@ pub(super) fn pselect6(ctx: &mut Ctx<'_>) -> Step {
     if ctx.entering() {
         select_sets(ctx);
         ctx.line.arg();
-        time_at(ctx, ctx.args[4], Frac::Nsec);
+        ctx.timespec_at(ctx.args[4]);
         ctx.line.arg();
         let mut b = [0u8; 16];
-        if fetch_or_addr(ctx, ctx.args[5], &mut b) {
+        if ctx.fetch_or_addr(ctx.args[5], &mut b) {
             ctx.line.struct_begin();
             ctx.line.field("sigmask");
-            sigmask(ctx, b.u64_at(0), b.u64_at(8));
+            ctx.sigset_at(b.u64_at(0), b.u64_at(8), NSIG_BYTES);
             ctx.line.field("sigsetsize");
             ctx.line.udec(b.u64_at(8));
             ctx.line.struct_end();
         }
-        no_more_args(ctx);
-        return Step::Exit;
+        return Step::Result;
     }
     Step::Done(select_result(ctx, Frac::Nsec))
 }
@@ -185,7 +182,7 @@ fn select_sets(ctx: &mut Ctx<'_>) {
             ctx.line.ptr(addr);
             continue;
         }
-        if !fetch_or_addr(ctx, addr, &mut set) {
+        if !ctx.fetch_or_addr(addr, &mut set) {
             continue;
         }
         // strace writes sets with spaces between descriptors: `[0 3]`.

@@ -3,7 +3,6 @@
 //! or hardware addresses, and `SIOCGIFCONF`, print in hex.)
 
 use super::{Outcome, int_in, int_out};
-use crate::decode::desc::fetch_or_addr;
 use crate::decode::xlat_generated as x;
 use crate::decode::{Ctx, Ret};
 use crate::mem::Fields;
@@ -96,7 +95,7 @@ pub(super) fn decode(ctx: &mut Ctx<'_>, code: u32) -> Option<Outcome> {
         | SIOCSIFMAP => {
             ctx.line.arg();
             let mut ifr = [0u8; IFREQ_SIZE];
-            if fetch_or_addr(ctx, ctx.args[2], &mut ifr) {
+            if ctx.fetch_or_addr(ctx.args[2], &mut ifr) {
                 ctx.line.struct_begin();
                 ctx.line.field("ifr_name");
                 cstring_field(ctx, &ifr[..IFNAMSIZ]);
@@ -110,7 +109,7 @@ pub(super) fn decode(ctx: &mut Ctx<'_>, code: u32) -> Option<Outcome> {
             let mut ifr = [0u8; IFREQ_SIZE];
             if ctx.entering() {
                 ctx.line.arg();
-                if !fetch_or_addr(ctx, ctx.args[2], &mut ifr) {
+                if !ctx.fetch_or_addr(ctx.args[2], &mut ifr) {
                     return Some(Outcome::Done(Ret::Dec));
                 }
                 ctx.line.struct_begin();

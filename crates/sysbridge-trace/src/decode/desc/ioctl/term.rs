@@ -3,7 +3,6 @@
 //! type.
 
 use super::{Outcome, flags_in, int_in, int_out, int_value, no_arg};
-use crate::decode::desc::fetch_or_addr;
 use crate::decode::line::{Xlat, write_flags};
 use crate::decode::xlat_generated as x;
 use crate::decode::{Ctx, Ret};
@@ -146,7 +145,7 @@ fn xval_arg(ctx: &mut Ctx<'_>, table: &Xlat) -> Outcome {
 /// A `struct winsize`: `{ws_row=24, ws_col=80, ws_xpixel=0, ws_ypixel=0}`.
 fn winsize(ctx: &mut Ctx<'_>, addr: u64) {
     let mut b = [0u8; 8];
-    if !fetch_or_addr(ctx, addr, &mut b) {
+    if !ctx.fetch_or_addr(addr, &mut b) {
         return;
     }
     ctx.line.struct_begin();
@@ -166,7 +165,7 @@ fn termios_arg(ctx: &mut Ctx<'_>, kind: Layout) -> Outcome {
     ctx.line.arg();
     let mut b = [0u8; 44];
     let b = &mut b[..kind.size()];
-    if !fetch_or_addr(ctx, ctx.args[2], b) {
+    if !ctx.fetch_or_addr(ctx.args[2], b) {
         return Outcome::Done(Ret::Dec);
     }
     let (flags, line_at, ncc) = if kind == Layout::Termio {
