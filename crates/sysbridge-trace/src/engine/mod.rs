@@ -239,6 +239,9 @@ pub fn run(mut opts: Options) -> Result<Outcome, String> {
             .tracees
             .insert(pid.as_raw(), Tracee::new(engine.opts.json, true));
     }
+    // Before attaching, so that a Ctrl-C once a process is seized always detaches it;
+    // after the fork, so that the command does not inherit ignored signals.
+    install_signal_handlers(started && engine.opts.output.is_some());
     for &pid in &engine.opts.attach.clone() {
         for tid in spawn::attach(pid, ptrace_opts)? {
             engine
@@ -249,7 +252,6 @@ pub fn run(mut opts: Options) -> Result<Outcome, String> {
             }
         }
     }
-    install_signal_handlers(started && engine.opts.output.is_some());
     let result = engine.main_loop();
     engine.printer.flush();
     if let Some(summary) = engine.summary.take() {
