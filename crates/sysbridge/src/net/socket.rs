@@ -1,0 +1,322 @@
+//! Creating, naming, connecting and closing sockets, and plain sends and receives.
+
+use core::ptr;
+use std::os::fd::{AsFd, OwnedFd};
+
+use super::addr::RawAddr;
+use super::{AddressFamily, MsgFlags, Protocol, Shutdown, SockFlags, SocketAddrAny, SocketType};
+use crate::{Errno, Sysno, args, fd, raw};
+
+/// A new socket. Issues `socket(2)`; non-blocking (no hooks).
+///
+/// `flags` are or'ed into the type; pass [`SockFlags::CLOEXEC`] unless the socket is
+/// meant to survive `execve`.
+///
+/// ```
+/// use sysbridge::net::{socket, AddressFamily, Protocol, SockFlags, SocketType};
+/// let udp = socket(AddressFamily::INET6, SocketType::DGRAM, SockFlags::CLOEXEC, Protocol::UDP);
+/// assert!(udp.is_ok());
+/// let bad = socket(AddressFamily(9999), SocketType::STREAM, SockFlags::CLOEXEC, Protocol::DEFAULT);
+/// assert_eq!(bad.err(), Some(sysbridge::Errno::EAFNOSUPPORT));
+/// ```
+#[inline]
+pub fn socket(
+    family: AddressFamily,
+    ty: SocketType,
+    flags: SockFlags,
+    protocol: Protocol,
+) -> Result<OwnedFd, Errno> {
+    // SAFETY: socket reads and writes no user memory.
+    let ret = unsafe {
+        raw::raw_syscall3_readonly(
+            Sysno::socket,
+            usize::from(family.0),
+            (ty.0 | flags.bits()) as usize,
+            protocol.0 as usize,
+        )
+    }?;
+    // SAFETY: socket has just created the descriptor `ret`.
+    Ok(unsafe { fd::owned(ret) })
+}
+
+/// A pair of connected sockets (unix family only on Linux). Issues `socketpair(2)`;
+/// non-blocking (no hooks).
+///
+/// ```
+/// use sysbridge::net::{socketpair, AddressFamily, Protocol, SockFlags, SocketType};
+/// let (a, b) = socketpair(AddressFamily::UNIX, SocketType::SEQPACKET, SockFlags::CLOEXEC,
+///                         Protocol::DEFAULT).unwrap();
+/// sysbridge::io::write(&a, b"one").unwrap();
+/// assert_eq!(sysbridge::io::read(&b, &mut [0; 8]), Ok(3));
+/// ```
+#[inline]
+pub fn socketpair(
+    family: AddressFamily,
+    ty: SocketType,
+    flags: SockFlags,
+    protocol: Protocol,
+) -> Result<(OwnedFd, OwnedFd), Errno> {
+    let mut fds = [-1i32; 2];
+    // SAFETY: the kernel writes two ints into `fds`, borrowed mutably for the call.
+    unsafe {
+        raw::raw_syscall4(
+            Sysno::socketpair,
+            usize::from(family.0),
+            (ty.0 | flags.bits()) as usize,
+            protocol.0 as usize,
+            args::mut_ptr(fds.as_mut_ptr()),
+        )
+    }?;
+    // SAFETY: on success socketpair has just created both descriptors.
+    Ok(unsafe { (fd::owned(fds[0] as usize), fd::owned(fds[1] as usize)) })
+}
+
+/// Gives `fd` the local address `addr`. Issues `bind(2)`; non-blocking (no hooks).
+///
+/// ```
+/// use sysbridge::net::{bind, getsockname, socket, AddressFamily, Protocol, SockFlags,
+///                      SocketAddrAny, SocketType, UnixAddr};
+/// let name = UnixAddr::new_abstract(format!("sysbridge-doc-{}", std::process::id()).as_bytes()).unwrap();
+/// let s = socket(AddressFamily::UNIX, SocketType::DGRAM, SockFlags::CLOEXEC, Protocol::DEFAULT).unwrap();
+/// bind(&s, name).unwrap();
+/// assert_eq!(getsockname(&s), Ok(SocketAddrAny::Unix(name)));
+/// ```
+#[inline]
+pub fn bind(fd: impl AsFd, addr: impl Into<SocketAddrAny>) -> Result<(), Errno> {
+    let raw = addr.into().encode();
+    // SAFETY: the kernel reads `raw.len` bytes of `raw.bytes` and writes no user memory.
+    unsafe {
+        raw::raw_syscall3_readonly(
+            Sysno::bind,
+            args::fd(fd.as_fd()),
+            args::ptr(raw.bytes.as_ptr()),
+            raw.len as usize,
+        )
+    }?;
+    Ok(())
+}
+
+/// Marks a stream or seqpacket socket as accepting connections, with a queue of
+/// `backlog` pending ones (capped by `net.core.somaxconn`). Issues `listen(2)`;
+/// non-blocking (no hooks).
+#[inline]
+pub fn listen(fd: impl AsFd, backlog: i32) -> Result<(), Errno> {
+    // SAFETY: listen reads and writes no user memory.
+    unsafe { raw::raw_syscall2_readonly(Sysno::listen, args::fd(fd.as_fd()), backlog as usize) }?;
+    Ok(())
+}
+
+/// Takes the next connection from a listening socket, without its peer's address.
+/// Issues `accept4(2)`; blocking (hooks run), or `EAGAIN` on a non-blocking socket with
+/// no connection pending.
+///
+/// `flags` apply to the new socket; it does not inherit the listener's `O_NONBLOCK`.
+#[inline]
+pub fn accept4(fd: impl AsFd, flags: SockFlags) -> Result<OwnedFd, Errno> {
+    // SAFETY: with null address pointers accept4 writes no user memory.
+    let ret = unsafe {
+        raw::syscall4_readonly(
+            Sysno::accept4,
+            args::fd(fd.as_fd()),
+            0,
+            0,
+            flags.bits() as usize,
+        )
+    }?;
+    // SAFETY: accept4 has just created the descriptor `ret`.
+    Ok(unsafe { fd::owned(ret) })
+}
+
+/// Like [`accept4`], and also returns the peer's address. Issues `accept4(2)`;
+/// blocking (hooks run).
+#[inline]
+pub fn accept4_from(fd: impl AsFd, flags: SockFlags) -> Result<(OwnedFd, SocketAddrAny), Errno> {
+    let mut peer = RawAddr::buffer();
+    // SAFETY: the kernel writes at most `peer.len` bytes into `peer.bytes` and the
+    // length into `peer.len`, both borrowed mutably for the call.
+    let ret = unsafe {
+        raw::syscall4(
+            Sysno::accept4,
+            args::fd(fd.as_fd()),
+            args::mut_ptr(peer.bytes.as_mut_ptr()),
+            args::mut_ptr(&mut peer.len),
+            flags.bits() as usize,
+        )
+    }?;
+    // SAFETY: accept4 has just created the descriptor `ret`.
+    let conn = unsafe { fd::owned(ret) };
+    let addr = SocketAddrAny::decode(&peer).unwrap_or(SocketAddrAny::Other(AddressFamily::UNSPEC));
+    Ok((conn, addr))
+}
+
+/// Connects `fd` to `addr` (for a datagram socket: sets its default peer). Issues
+/// `connect(2)`; blocking (hooks run). On a non-blocking stream socket, `EINPROGRESS`
+/// means the connection goes on: wait until writable, then read
+/// [`sockopt::socket_error`](super::sockopt::socket_error). A signal that interrupts
+/// a blocking connect (`EINTR`) does not stop it either; it completes in the
+/// background as for `EINPROGRESS`.
+#[inline]
+pub fn connect(fd: impl AsFd, addr: impl Into<SocketAddrAny>) -> Result<(), Errno> {
+    let raw = addr.into().encode();
+    // SAFETY: the kernel reads `raw.len` bytes of `raw.bytes` and writes no user memory.
+    unsafe {
+        raw::syscall3_readonly(
+            Sysno::connect,
+            args::fd(fd.as_fd()),
+            args::ptr(raw.bytes.as_ptr()),
+            raw.len as usize,
+        )
+    }?;
+    Ok(())
+}
+
+/// Closes one or both directions of a connection, for every descriptor of the socket
+/// (unlike `close`). Issues `shutdown(2)`; blocking (hooks run: it may send).
+#[inline]
+pub fn shutdown(fd: impl AsFd, how: Shutdown) -> Result<(), Errno> {
+    // SAFETY: shutdown reads and writes no user memory.
+    unsafe { raw::syscall2_readonly(Sysno::shutdown, args::fd(fd.as_fd()), how as usize) }?;
+    Ok(())
+}
+
+/// Reads an address with `getsockname` or `getpeername`.
+fn name_of(nr: Sysno, fd: impl AsFd) -> Result<SocketAddrAny, Errno> {
+    let mut addr = RawAddr::buffer();
+    // SAFETY: the kernel writes at most `addr.len` bytes into `addr.bytes` and the
+    // length into `addr.len`, both borrowed mutably for the call.
+    unsafe {
+        raw::raw_syscall3(
+            nr,
+            args::fd(fd.as_fd()),
+            args::mut_ptr(addr.bytes.as_mut_ptr()),
+            args::mut_ptr(&mut addr.len),
+        )
+    }?;
+    Ok(SocketAddrAny::decode(&addr).unwrap_or(SocketAddrAny::Other(AddressFamily::UNSPEC)))
+}
+
+/// The local address of `fd`. Issues `getsockname(2)`; non-blocking (no hooks).
+#[inline]
+pub fn getsockname(fd: impl AsFd) -> Result<SocketAddrAny, Errno> {
+    name_of(Sysno::getsockname, fd)
+}
+
+/// The address of the peer `fd` is connected to (`ENOTCONN` if none). Issues
+/// `getpeername(2)`; non-blocking (no hooks).
+#[inline]
+pub fn getpeername(fd: impl AsFd) -> Result<SocketAddrAny, Errno> {
+    name_of(Sysno::getpeername, fd)
+}
+
+/// Sends `buf` on a connected socket and returns how many bytes were sent. Issues
+/// `sendto(2)` with no address; blocking (hooks run).
+///
+/// On a stream, writing to a peer that has gone raises `SIGPIPE` unless `flags` has
+/// [`MsgFlags::NOSIGNAL`].
+#[inline]
+pub fn send(fd: impl AsFd, buf: &[u8], flags: MsgFlags) -> Result<usize, Errno> {
+    // SAFETY: the kernel reads `buf.len()` bytes of `buf` and writes no user memory;
+    // the address is null.
+    unsafe {
+        raw::syscall6_readonly(
+            Sysno::sendto,
+            args::fd(fd.as_fd()),
+            args::ptr(buf.as_ptr()),
+            buf.len(),
+            flags.bits() as usize,
+            0,
+            0,
+        )
+    }
+}
+
+/// Sends `buf` to `addr` (a datagram socket's destination). Issues `sendto(2)`;
+/// blocking (hooks run).
+#[inline]
+pub fn sendto(
+    fd: impl AsFd,
+    buf: &[u8],
+    flags: MsgFlags,
+    addr: impl Into<SocketAddrAny>,
+) -> Result<usize, Errno> {
+    let raw = addr.into().encode();
+    // SAFETY: the kernel reads `buf` and `raw.len` bytes of `raw.bytes`, and writes no
+    // user memory.
+    unsafe {
+        raw::syscall6_readonly(
+            Sysno::sendto,
+            args::fd(fd.as_fd()),
+            args::ptr(buf.as_ptr()),
+            buf.len(),
+            flags.bits() as usize,
+            args::ptr(raw.bytes.as_ptr()),
+            raw.len as usize,
+        )
+    }
+}
+
+/// Receives into `buf` and returns the length: `Ok(0)` is the end of a stream (or an
+/// empty datagram). With [`MsgFlags::TRUNC`] a datagram socket returns the datagram's
+/// real length, which may exceed `buf.len()`. Issues `recvfrom(2)` with no address;
+/// blocking (hooks run).
+#[inline]
+pub fn recv(fd: impl AsFd, buf: &mut [u8], flags: MsgFlags) -> Result<usize, Errno> {
+    // SAFETY: the kernel writes at most `buf.len()` bytes into `buf`, borrowed
+    // mutably; the address pointers are null.
+    unsafe {
+        raw::syscall6(
+            Sysno::recvfrom,
+            args::fd(fd.as_fd()),
+            args::mut_ptr(buf.as_mut_ptr()),
+            buf.len(),
+            flags.bits() as usize,
+            0,
+            0,
+        )
+    }
+}
+
+/// What [`recvfrom`] received: the length (as [`recv`] returns it) and the sender.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RecvFrom {
+    /// Bytes received (or the datagram's length, with [`MsgFlags::TRUNC`]).
+    pub len: usize,
+    /// The sender, when the protocol reports one (`None` on a connected stream).
+    pub addr: Option<SocketAddrAny>,
+}
+
+/// Receives into `buf` and reports the sender. Issues `recvfrom(2)`; blocking (hooks
+/// run).
+///
+/// ```
+/// use std::net::UdpSocket;
+/// use sysbridge::net::{recvfrom, MsgFlags, SocketAddrAny};
+/// let (a, b) = (UdpSocket::bind("127.0.0.1:0").unwrap(), UdpSocket::bind("127.0.0.1:0").unwrap());
+/// a.send_to(b"hi", b.local_addr().unwrap()).unwrap();
+/// let mut buf = [0; 8];
+/// let got = recvfrom(&b, &mut buf, MsgFlags::empty()).unwrap();
+/// assert_eq!(got.len, 2);
+/// assert_eq!(got.addr, Some(SocketAddrAny::from(a.local_addr().unwrap())));
+/// ```
+#[inline]
+pub fn recvfrom(fd: impl AsFd, buf: &mut [u8], flags: MsgFlags) -> Result<RecvFrom, Errno> {
+    let mut from = RawAddr::buffer();
+    // SAFETY: the kernel writes at most `buf.len()` bytes into `buf`, at most
+    // `from.len` bytes into `from.bytes` and the length into `from.len`, all borrowed
+    // mutably for the call.
+    let len = unsafe {
+        raw::syscall6(
+            Sysno::recvfrom,
+            args::fd(fd.as_fd()),
+            args::mut_ptr(buf.as_mut_ptr()),
+            buf.len(),
+            flags.bits() as usize,
+            args::mut_ptr(from.bytes.as_mut_ptr()),
+            args::mut_ptr(ptr::from_mut(&mut from.len)),
+        )
+    }?;
+    Ok(RecvFrom {
+        len,
+        addr: SocketAddrAny::decode(&from),
+    })
+}
