@@ -265,7 +265,8 @@ pub fn recvmsg(
     name.len = msg.msg_namelen as u32;
     Ok(RecvMsg {
         len,
-        flags: MsgFlags::from_bits_retain(msg.msg_flags),
+        // The kernel echoes the MSG_CMSG_CLOEXEC we added; the caller did not ask.
+        flags: MsgFlags::from_bits_retain(msg.msg_flags & !MSG_CMSG_CLOEXEC),
         addr: SocketAddrAny::decode(&name),
     })
 }
