@@ -597,6 +597,18 @@ proptest::proptest! {
     }
 }
 
+/// A raw socket of `family`, or `None` (said loudly) without `CAP_NET_RAW`.
+fn privileged(family: AddressFamily, protocol: Protocol, what: &str) -> Option<OwnedFd> {
+    match net::socket(family, SocketType::RAW, SockFlags::CLOEXEC, protocol) {
+        Ok(sock) => Some(sock),
+        Err(Errno::EPERM | Errno::EACCES) => {
+            eprintln!("SKIPPED: {what} need CAP_NET_RAW (run as root)");
+            None
+        }
+        Err(e) => panic!("socket: {e}"),
+    }
+}
+
 /// The internet checksum (RFC 1071).
 fn checksum(data: &[u8]) -> u16 {
     let mut sum: u32 = data

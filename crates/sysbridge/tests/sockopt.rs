@@ -37,6 +37,16 @@ fn libc_int(fd: impl AsFd, level: i32, name: i32) -> i32 {
     value
 }
 
+/// A `SOCK_RAW` socket, or `None` (said loudly) without `CAP_NET_RAW`.
+fn raw_socket(family: AddressFamily, protocol: Protocol) -> Option<OwnedFd> {
+    let result = net::socket(family, SocketType::RAW, SockFlags::CLOEXEC, protocol);
+    if let Err(Errno::EPERM | Errno::EACCES) = result {
+        eprintln!("SKIPPED: raw and packet sockets need CAP_NET_RAW (run as root)");
+        return None;
+    }
+    Some(result.unwrap())
+}
+
 fn is_root() -> bool {
     sysbridge::process::geteuid().as_raw() == 0
 }
@@ -332,14 +342,16 @@ fn tcp_info_agrees_with_proc_net_tcp() {
 
     // The same connection in /proc/net/tcp, found by its local port: st 01.
     let local = SocketAddr::try_from(net::getsockname(&c).unwrap()).unwrap();
-    let needle = format!(":{:04X} ", local.port());
+    let peer = listener.local_addr().unwrap();
+    let hex_port = |a: &str| u16::from_str_radix(a.rsplit(':').next().unwrap_or(""), 16).ok();
     let table = std::fs::read_to_string("/proc/net/tcp").unwrap();
     let line = table
         .lines()
         .find(|l| {
-            l.split_whitespace()
-                .nth(1)
-                .is_some_and(|a| format!("{a} ").ends_with(&needle))
+            let f: Vec<&str> = l.split_whitespace().collect();
+            f.len() > 3
+                && hex_port(f[1]) == Some(local.port())
+                && hex_port(f[2]) == Some(peer.port())
         })
         .expect("our connection in /proc/net/tcp");
     assert_eq!(line.split_whitespace().nth(3), Some("01"));

@@ -15,11 +15,12 @@ use std::sync::Arc;
 use sysbridge::Errno;
 use sysbridge::dir::Dir;
 use sysbridge::event::{
-    EpollCreateFlags, EpollEvent, EpollFlags, epoll_add, epoll_create1, epoll_del, epoll_wait,
+    EpollCreateFlags, EpollEvent, EpollFlags, Itimerspec, TfdFlags, TimerFlags, epoll_add,
+    epoll_create1, epoll_del, epoll_wait, timerfd_create, timerfd_read, timerfd_settime,
 };
 use sysbridge::fs::{self, FileType};
 use sysbridge::net::{self, MsgFlags, Shutdown, SockFlags, sockopt};
-use sysbridge::time::{ClockId, clock_gettime};
+use sysbridge::time::{ClockId, Timespec, clock_gettime};
 
 use crate::date::HttpDate;
 use crate::request::{self, Method, Parse, Request};
@@ -34,10 +35,14 @@ const LINGER_MAX: usize = 1 << 20;
 const SENDFILE_CHUNK: usize = 1 << 20;
 /// Seconds a graceful shutdown waits for connections to finish.
 const SHUTDOWN_GRACE: i64 = 5;
+/// Seconds a connection closing after an error waits for the peer to close.
+const LINGER_SECS: i64 = 2;
 /// Epoll data of the listener and of the shutdown eventfd; connections use their
 /// descriptor number.
 const LISTENER: u64 = u64::MAX;
 const STOP: u64 = u64::MAX - 1;
+/// Epoll data of the once-a-second timer that ends overdue lingering connections.
+const TICK: u64 = u64::MAX - 2;
 
 /// What the server serves.
 pub(crate) struct Site {
@@ -72,6 +77,8 @@ struct Conn {
     /// Write side shut after the last response: bytes read and thrown away since,
     /// plus one.
     lingering: usize,
+    /// When lingering, the monotonic second at which to give up waiting.
+    linger_until: i64,
 }
 
 /// What to do with a connection after driving it.
@@ -91,6 +98,7 @@ enum Flush {
 /// One thread's loop.
 pub(crate) struct Worker {
     epoll: OwnedFd,
+    tick: OwnedFd,
     listener: Option<OwnedFd>,
     conns: Vec<Option<Box<Conn>>>,
     live: usize,
@@ -114,8 +122,20 @@ impl Worker {
             EpollEvent::new(EpollFlags::IN | EpollFlags::ET, LISTENER),
         )?;
         epoll_add(&epoll, stop, EpollEvent::new(EpollFlags::IN, STOP))?;
+        let tick = timerfd_create(ClockId::Monotonic, TfdFlags::CLOEXEC | TfdFlags::NONBLOCK)?;
+        let second = Timespec {
+            tv_sec: 1,
+            tv_nsec: 0,
+        };
+        let every_second = Itimerspec {
+            interval: second,
+            value: second,
+        };
+        timerfd_settime(&tick, TimerFlags::empty(), &every_second)?;
+        epoll_add(&epoll, &tick, EpollEvent::new(EpollFlags::IN, TICK))?;
         Ok(Worker {
             epoll,
+            tick,
             listener: Some(listener),
             conns: Vec::new(),
             live: 0,
@@ -140,6 +160,7 @@ impl Worker {
                 match event.data() {
                     LISTENER => self.accept_all(),
                     STOP => self.begin_stop(stop)?,
+                    TICK => self.end_overdue(),
                     fd => self.ready(fd as usize, event.flags()),
                 }
             }
@@ -185,8 +206,25 @@ impl Worker {
                 },
                 readable: false,
                 lingering: 0,
+                linger_until: 0,
             }));
             self.live += 1;
+        }
+    }
+
+    /// Closes the lingering connections whose peers did not close in time.
+    fn end_overdue(&mut self) {
+        // The count of expirations does not matter, only that the timer is re-armed.
+        timerfd_read(&self.tick).ok();
+        let now = clock_gettime(ClockId::MonotonicCoarse).tv_sec;
+        for slot in &mut self.conns {
+            if slot
+                .as_ref()
+                .is_some_and(|c| c.lingering > 0 && c.linger_until <= now)
+            {
+                *slot = None;
+                self.live -= 1;
+            }
         }
     }
 
@@ -435,6 +473,7 @@ fn linger(c: &mut Conn, stopping: bool) -> Next {
             return Next::Close;
         }
         c.lingering = 1;
+        c.linger_until = clock_gettime(ClockId::MonotonicCoarse).tv_sec + LINGER_SECS;
     }
     let mut sink = [0u8; 4096];
     loop {

@@ -196,18 +196,13 @@ pub fn epoll_pwait(
     timeout_ms: i32,
     sigmask: Option<&u64>,
 ) -> Result<usize, Errno> {
-    // SAFETY: as for `epoll_wait`; the kernel also reads the 8-byte mask, if any.
-    unsafe {
-        raw::syscall6(
-            Sysno::epoll_pwait,
-            args::fd(epfd.as_fd()),
-            args::mut_ptr(events.as_mut_ptr()),
-            max_events(events),
-            timeout_ms as usize,
-            sigmask.map_or(0, |m| args::ptr(m)),
-            size_of::<u64>(),
-        )
-    }
+    pwait(
+        Sysno::epoll_pwait,
+        epfd,
+        events,
+        timeout_ms as usize,
+        sigmask,
+    )
 }
 
 /// Like [`epoll_pwait`] with a nanosecond timeout (`None`: forever). Issues
@@ -219,15 +214,31 @@ pub fn epoll_pwait2(
     timeout: Option<&Timespec>,
     sigmask: Option<&u64>,
 ) -> Result<usize, Errno> {
-    // SAFETY: as for `epoll_pwait`; the kernel also reads the timespec, if any
-    // (`Timespec` has the layout of `struct __kernel_timespec`).
+    let timeout = timeout.map_or(0, |t| args::ptr(t));
+    pwait(Sysno::epoll_pwait2, epfd, events, timeout, sigmask)
+}
+
+/// Issues `epoll_pwait` or `epoll_pwait2`, whose timeout argument is an int or a
+/// pointer to a timespec (valid while the caller borrows it).
+#[inline(always)]
+fn pwait(
+    nr: Sysno,
+    epfd: impl AsFd,
+    events: &mut [EpollEvent],
+    timeout: usize,
+    sigmask: Option<&u64>,
+) -> Result<usize, Errno> {
+    // SAFETY: the kernel writes at most `max_events` events into `events`, borrowed
+    // mutably (`EpollEvent` has the layout of `struct epoll_event`); it reads the
+    // 8-byte mask, if any, and the timeout: an int, or a `Timespec` (the layout of
+    // `struct __kernel_timespec`) the caller borrows.
     unsafe {
         raw::syscall6(
-            Sysno::epoll_pwait2,
+            nr,
             args::fd(epfd.as_fd()),
             args::mut_ptr(events.as_mut_ptr()),
             max_events(events),
-            timeout.map_or(0, |t| args::ptr(t)),
+            timeout,
             sigmask.map_or(0, |m| args::ptr(m)),
             size_of::<u64>(),
         )

@@ -5,7 +5,8 @@ use std::os::fd::AsFd;
 
 use linux_raw_sys::net::{SO_ATTACH_FILTER, SO_DETACH_FILTER, SOL_SOCKET};
 
-use crate::{Errno, Sysno, args, raw};
+use super::sockopt::set_bytes;
+use crate::Errno;
 
 /// One classic BPF instruction (`struct sock_filter`), as `tcpdump -dd` prints them.
 ///
@@ -47,36 +48,26 @@ pub fn attach_filter(fd: impl AsFd, program: &[SockFilter]) -> Result<(), Errno>
         len: u16::try_from(program.len()).map_err(|_| Errno::EINVAL)?,
         filter: program.as_ptr(),
     };
-    // SAFETY: the kernel reads the `sock_fprog` and the `len` instructions it points
-    // to, all borrowed for the call, and writes no user memory.
-    unsafe {
-        raw::raw_syscall5_readonly(
-            Sysno::setsockopt,
-            args::fd(fd.as_fd()),
-            SOL_SOCKET as usize,
-            SO_ATTACH_FILTER as usize,
-            args::ptr(&prog),
-            size_of::<SockFprog>(),
-        )
-    }?;
-    Ok(())
+    // The kernel reads the program through `prog.filter` while `program` is borrowed.
+    set_bytes(
+        fd.as_fd(),
+        SOL_SOCKET,
+        SO_ATTACH_FILTER,
+        &prog,
+        size_of::<SockFprog>(),
+    )
 }
 
 /// Removes the filter of `fd` (`ENOENT` if it has none). Issues `setsockopt(2)` with
 /// `SO_DETACH_FILTER`; non-blocking (no hooks).
 #[inline]
 pub fn detach_filter(fd: impl AsFd) -> Result<(), Errno> {
-    let unused = 0i32;
-    // SAFETY: the kernel ignores the option value; it reads at most the int passed.
-    unsafe {
-        raw::raw_syscall5_readonly(
-            Sysno::setsockopt,
-            args::fd(fd.as_fd()),
-            SOL_SOCKET as usize,
-            SO_DETACH_FILTER as usize,
-            args::ptr(&unused),
-            size_of::<i32>(),
-        )
-    }?;
-    Ok(())
+    // The kernel ignores the value.
+    set_bytes(
+        fd.as_fd(),
+        SOL_SOCKET,
+        SO_DETACH_FILTER,
+        &0i32,
+        size_of::<i32>(),
+    )
 }

@@ -1,6 +1,5 @@
 //! Creating, naming, connecting and closing sockets, and plain sends and receives.
 
-use core::ptr;
 use std::os::fd::{AsFd, OwnedFd};
 
 use super::addr::RawAddr;
@@ -84,15 +83,19 @@ pub fn socketpair(
 #[inline]
 pub fn bind(fd: impl AsFd, addr: impl Into<SocketAddrAny>) -> Result<(), Errno> {
     let raw = addr.into().encode();
-    // SAFETY: the kernel reads `raw.len` bytes of `raw.bytes` and writes no user memory.
-    unsafe {
-        raw::raw_syscall3_readonly(
-            Sysno::bind,
-            args::fd(fd.as_fd()),
-            args::ptr(raw.bytes.as_ptr()),
-            raw.len as usize,
-        )
-    }?;
+    // SAFETY: bind reads `raw.len` bytes of the address and writes no user memory.
+    with_address(&raw, |addr, len| unsafe {
+        raw::raw_syscall3_readonly(Sysno::bind, args::fd(fd.as_fd()), addr, len)
+    })
+}
+
+/// Calls `call` with an encoded address as the pointer and length registers.
+#[inline(always)]
+fn with_address(
+    raw: &RawAddr,
+    call: impl FnOnce(usize, usize) -> Result<usize, Errno>,
+) -> Result<(), Errno> {
+    call(args::ptr(raw.bytes.as_ptr()), raw.len as usize)?;
     Ok(())
 }
 
@@ -158,16 +161,10 @@ pub fn accept4_from(fd: impl AsFd, flags: SockFlags) -> Result<(OwnedFd, SocketA
 #[inline]
 pub fn connect(fd: impl AsFd, addr: impl Into<SocketAddrAny>) -> Result<(), Errno> {
     let raw = addr.into().encode();
-    // SAFETY: the kernel reads `raw.len` bytes of `raw.bytes` and writes no user memory.
-    unsafe {
-        raw::syscall3_readonly(
-            Sysno::connect,
-            args::fd(fd.as_fd()),
-            args::ptr(raw.bytes.as_ptr()),
-            raw.len as usize,
-        )
-    }?;
-    Ok(())
+    // SAFETY: connect reads `raw.len` bytes of the address and writes no user memory.
+    with_address(&raw, |addr, len| unsafe {
+        raw::syscall3_readonly(Sysno::connect, args::fd(fd.as_fd()), addr, len)
+    })
 }
 
 /// Closes one or both directions of a connection, for every descriptor of the socket
@@ -312,7 +309,7 @@ pub fn recvfrom(fd: impl AsFd, buf: &mut [u8], flags: MsgFlags) -> Result<RecvFr
             buf.len(),
             flags.bits() as usize,
             args::mut_ptr(from.bytes.as_mut_ptr()),
-            args::mut_ptr(ptr::from_mut(&mut from.len)),
+            args::mut_ptr(&mut from.len),
         )
     }?;
     Ok(RecvFrom {

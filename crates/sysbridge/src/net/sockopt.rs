@@ -308,16 +308,28 @@ fn get<V: OptValue>(fd: BorrowedFd<'_>, level: u32, name: u32) -> Result<V, Errn
 /// Sets option `name` at `level`. Issues `setsockopt(2)`.
 fn set<V: OptValue>(fd: BorrowedFd<'_>, level: u32, name: u32, value: &V) -> Result<(), Errno> {
     let (raw_value, len) = value.to_raw()?;
-    // SAFETY: the kernel reads `len` (at most `size_of::<V::Raw>()`) bytes of
-    // `raw_value` and writes no user memory.
+    set_bytes(fd, level, name, &raw_value, len)
+}
+
+/// Issues `setsockopt(2)` with the first `len` bytes of `value` (at most all of it).
+pub(super) fn set_bytes<T>(
+    fd: BorrowedFd<'_>,
+    level: u32,
+    name: u32,
+    value: &T,
+    len: usize,
+) -> Result<(), Errno> {
+    // SAFETY: the kernel reads at most `size_of::<T>()` bytes of `value`, borrowed for
+    // the call (and, for options that hold pointers, what they point to: reads only),
+    // and writes no user memory.
     unsafe {
         raw::raw_syscall5_readonly(
             Sysno::setsockopt,
             args::fd(fd),
             level as usize,
             name as usize,
-            args::ptr(&raw_value),
-            len,
+            args::ptr(value),
+            len.min(size_of::<T>()),
         )
     }?;
     Ok(())
