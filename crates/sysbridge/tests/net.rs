@@ -623,18 +623,8 @@ fn checksum(data: &[u8]) -> u16 {
 
 #[test]
 fn raw_icmp_echo_to_localhost_is_answered() {
-    let sock = match net::socket(
-        AddressFamily::INET,
-        SocketType::RAW,
-        SockFlags::CLOEXEC,
-        Protocol::ICMP,
-    ) {
-        Ok(sock) => sock,
-        Err(Errno::EPERM | Errno::EACCES) => {
-            eprintln!("SKIPPED: raw ICMP sockets need CAP_NET_RAW (run as root)");
-            return;
-        }
-        Err(e) => panic!("socket: {e}"),
+    let Some(sock) = privileged(AddressFamily::INET, Protocol::ICMP, "raw ICMP sockets") else {
+        return;
     };
     sockopt::set_rcvtimeo(&sock, Some(Duration::from_secs(2))).unwrap();
     let id = (std::process::id() & 0xffff) as u16;
@@ -677,18 +667,8 @@ fn lo_index() -> i32 {
 
 #[test]
 fn packet_socket_captures_on_lo() {
-    let sock = match net::socket(
-        AddressFamily::PACKET,
-        SocketType::RAW,
-        SockFlags::CLOEXEC,
-        Protocol::ETH_ALL,
-    ) {
-        Ok(sock) => sock,
-        Err(Errno::EPERM | Errno::EACCES) => {
-            eprintln!("SKIPPED: packet sockets need CAP_NET_RAW (run as root)");
-            return;
-        }
-        Err(e) => panic!("socket: {e}"),
+    let Some(sock) = privileged(AddressFamily::PACKET, Protocol::ETH_ALL, "packet sockets") else {
+        return;
     };
     let lo = lo_index();
     net::bind(&sock, LinkAddr::new(lo, 0x0003)).unwrap();
