@@ -3,8 +3,9 @@
 #
 #   bench/http.sh            # ROUNDS=3 DURATION=10 CONNECTIONS=100 by default
 #
-# Both servers get 2 workers (nginx: `worker_processes 2`; ours: `--threads 2`), the
-# same CPUs (SERVER_CPUS, default all), keep-alive, no access log, the same 13-byte
+# Both servers get 2 workers, each kept on one CPU (nginx: `worker_processes 2` with
+# `worker_cpu_affinity auto`; ours: `--threads 2`, which pins by default), the same
+# CPUs (SERVER_CPUS, default all), keep-alive, no access log, the same 13-byte
 # body (`return 200 "Hello, world!"` with `default_type text/plain` against ours
 # without --root) and the same 64 KiB file (nginx `root` with `sendfile on` against
 # ours with --root). wrk (-t2 -cCONNECTIONS -dDURATION --latency, on WRK_CPUS) loads
@@ -59,6 +60,7 @@ files_port=$((PORT_BASE + 2))
 
 cat >"$tmp/nginx.conf" <<CONF
 worker_processes 2;
+worker_cpu_affinity auto;
 pid $tmp/nginx.pid;
 error_log $tmp/error.log;
 events { worker_connections 16384; }

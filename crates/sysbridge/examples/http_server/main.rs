@@ -10,7 +10,9 @@
 //! ```
 //!
 //! It prints `listening on ADDR` (with the port the kernel chose, for port 0) once
-//! every thread is accepting.
+//! every thread is accepting. "One loop per core": thread `i` is kept on the `i`-th
+//! CPU the process may use (`sched_setaffinity`; `taskset` narrows the choice), unless
+//! `--no-pin`.
 //!
 //! Signals: the main thread blocks `SIGTERM` and `SIGINT` before it starts the
 //! workers, so every thread inherits the mask and no handler ever runs; it then waits
@@ -37,15 +39,17 @@ struct Options {
     listen: SocketAddr,
     root: Option<String>,
     threads: usize,
+    pin: bool,
 }
 
-const USAGE: &str = "usage: http_server --listen ADDR:PORT [--root DIR] [--threads N]";
+const USAGE: &str = "usage: http_server --listen ADDR:PORT [--root DIR] [--threads N] [--no-pin]";
 
 fn options() -> Result<Options, String> {
     let mut args = std::env::args().skip(1);
     let mut listen = None;
     let mut root = None;
     let mut threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let mut pin = true;
     while let Some(arg) = args.next() {
         let mut value = || args.next().ok_or_else(|| format!("{arg} needs a value"));
         match arg.as_str() {
@@ -57,6 +61,7 @@ fn options() -> Result<Options, String> {
                     return Err("--threads: at least 1".into());
                 }
             }
+            "--no-pin" => pin = false,
             "-h" | "--help" => return Err(USAGE.into()),
             other => return Err(format!("unknown argument {other}\n{USAGE}")),
         }
@@ -65,6 +70,7 @@ fn options() -> Result<Options, String> {
         listen: listen.ok_or(USAGE)?,
         root,
         threads,
+        pin,
     })
 }
 
@@ -79,6 +85,42 @@ fn stop_signals() -> Result<OwnedFd, Errno> {
     let fd = unsafe { raw_syscall!(Sysno::signalfd4, -1i32, &raw const mask, 8, O_CLOEXEC) }?;
     // SAFETY: signalfd4 has just created the descriptor `fd`.
     Ok(unsafe { std::os::fd::FromRawFd::from_raw_fd(fd as i32) })
+}
+
+/// The CPUs this process may run on (as `taskset` left them), in order.
+fn allowed_cpus() -> Vec<usize> {
+    let mut mask = [0u64; 16];
+    // SAFETY: sched_getaffinity writes at most `size_of_val(&mask)` bytes into `mask`.
+    let got = unsafe {
+        raw_syscall!(
+            Sysno::sched_getaffinity,
+            0,
+            size_of_val(&mask),
+            mask.as_mut_ptr()
+        )
+    };
+    let bytes = got.unwrap_or(0);
+    (0..bytes * 8)
+        .filter(|&cpu| mask[cpu / 64] & (1 << (cpu % 64)) != 0)
+        .collect()
+}
+
+/// Keeps the calling thread on `cpu`.
+fn pin_to(cpu: usize) {
+    let mut mask = [0u64; 16];
+    if let Some(word) = mask.get_mut(cpu / 64) {
+        *word = 1 << (cpu % 64);
+        // SAFETY: sched_setaffinity reads the mask; a failure leaves the thread free.
+        let set = unsafe {
+            raw_syscall!(
+                Sysno::sched_setaffinity,
+                0,
+                size_of_val(&mask),
+                mask.as_ptr()
+            )
+        };
+        set.ok();
+    }
 }
 
 /// Raises the soft limit on open descriptors to the hard limit (one per connection).
@@ -117,14 +159,21 @@ fn run(opts: Options) -> Result<(), String> {
     for _ in 1..opts.threads {
         listeners.push(server::listener(local).map_err(|e| format!("listen {local}: {e}"))?);
     }
+    let cpus = if opts.pin { allowed_cpus() } else { Vec::new() };
     let mut workers = Vec::new();
     for (i, listener) in listeners.into_iter().enumerate() {
+        let cpu = (!cpus.is_empty()).then(|| cpus[i % cpus.len()]);
         let mut worker = server::Worker::new(listener, stop.as_fd(), Arc::clone(&site))
             .map_err(|e| format!("worker: {e}"))?;
         let stop = Arc::clone(&stop);
         let thread = std::thread::Builder::new()
             .name(format!("http-{i}"))
-            .spawn(move || worker.run(stop.as_fd()))
+            .spawn(move || {
+                if let Some(cpu) = cpu {
+                    pin_to(cpu);
+                }
+                worker.run(stop.as_fd())
+            })
             .map_err(|e| format!("thread: {e}"))?;
         workers.push(thread);
     }

@@ -104,6 +104,9 @@ pub(crate) struct Worker {
     live: usize,
     site: Arc<Site>,
     date: HttpDate,
+    /// The whole answer to a kept-alive HTTP/1.1 `GET /` without `--root`, rebuilt
+    /// when the date changes: the hot path is one copy.
+    hello: Vec<u8>,
     stopping: Option<i64>,
 }
 
@@ -141,7 +144,12 @@ impl Worker {
             live: 0,
             site,
             date: HttpDate::new(),
+            hello: Vec::new(),
             stopping: None,
+        })
+        .map(|mut worker| {
+            worker.rebuild_hello();
+            worker
         })
     }
 
@@ -155,7 +163,9 @@ impl Worker {
                 Err(Errno::EINTR) => continue,
                 Err(e) => return Err(e),
             };
-            self.date.refresh();
+            if self.date.refresh() {
+                self.rebuild_hello();
+            }
             for event in &events[..n] {
                 match event.data() {
                     LISTENER => self.accept_all(),
@@ -210,6 +220,19 @@ impl Worker {
             }));
             self.live += 1;
         }
+    }
+
+    fn rebuild_hello(&mut self) {
+        let mut out = Output {
+            buf: Vec::with_capacity(256),
+            sent: 0,
+            file: None,
+            close_after: false,
+        };
+        let head = Head::new(b"200 OK", b"text/plain", HELLO.len() as u64);
+        self.head(&mut out, &head, false, true);
+        out.buf.extend_from_slice(HELLO);
+        self.hello = out.buf;
     }
 
     /// Closes the lingering connections whose peers did not close in time.
@@ -327,6 +350,10 @@ impl Worker {
         let head_only = req.method == Method::Head;
         let Some(root) = &self.site.root else {
             if req.target.split(|&b| b == b'?').next() == Some(b"/") {
+                if keep && !req.http10 && !head_only {
+                    out.buf.extend_from_slice(&self.hello);
+                    return;
+                }
                 let head = Head::new(b"200 OK", b"text/plain", HELLO.len() as u64);
                 self.head(out, &head, req.http10, keep);
                 if !head_only {

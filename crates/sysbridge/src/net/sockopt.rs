@@ -440,7 +440,7 @@ pub fn linger(fd: impl AsFd) -> Result<Option<Duration>, Errno> {
     get::<Linger>(fd.as_fd(), SOL_SOCKET, SO_LINGER).map(|l| l.0)
 }
 
-/// Sets `SO_LINGER` (see [`linger`]; sub-second parts are dropped, and more than
+/// Sets `SO_LINGER` (see [`linger()`]; sub-second parts are dropped, and more than
 /// `i32::MAX` seconds is `EINVAL`): `setsockopt(2)` at `SOL_SOCKET`; non-blocking (no
 /// hooks).
 #[inline]
