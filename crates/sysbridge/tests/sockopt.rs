@@ -147,6 +147,10 @@ fn integer_options_round_trip() {
     assert_eq!(libc_int(&s, libc::SOL_SOCKET, libc::SO_RCVBUF), 131072);
     assert_eq!(libc_int(&s, libc::SOL_SOCKET, libc::SO_SNDBUF), 65536);
 
+    sockopt::set_incoming_cpu(&s, 1).unwrap();
+    assert_eq!(sockopt::incoming_cpu(&s), Ok(1));
+    assert_eq!(libc_int(&s, libc::SOL_SOCKET, libc::SO_INCOMING_CPU), 1);
+
     let udp = sock(AddressFamily::INET, SocketType::DGRAM);
     sockopt::set_ip_ttl(&udp, 17).unwrap();
     assert_eq!(sockopt::ip_ttl(&udp), Ok(17));

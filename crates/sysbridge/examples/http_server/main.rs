@@ -150,19 +150,21 @@ fn run(opts: Options) -> Result<(), String> {
     let signals = stop_signals().map_err(|e| format!("signalfd: {e}"))?;
     let stop = Arc::new(eventfd(0, EfdFlags::CLOEXEC).map_err(|e| format!("eventfd: {e}"))?);
 
+    let cpus = if opts.pin { allowed_cpus() } else { Vec::new() };
+    let cpu_of = |i: usize| (!cpus.is_empty()).then(|| cpus[i % cpus.len()]);
     // The first listener fixes the port (the kernel's choice, for port 0).
-    let first =
-        server::listener(opts.listen).map_err(|e| format!("listen {}: {e}", opts.listen))?;
+    let first = server::listener(opts.listen, cpu_of(0))
+        .map_err(|e| format!("listen {}: {e}", opts.listen))?;
     let local = net::getsockname(&first).map_err(|e| format!("getsockname: {e}"))?;
     let local = SocketAddr::try_from(local).map_err(|e| format!("getsockname: {e}"))?;
     let mut listeners = vec![first];
-    for _ in 1..opts.threads {
-        listeners.push(server::listener(local).map_err(|e| format!("listen {local}: {e}"))?);
+    for i in 1..opts.threads {
+        let listener = server::listener(local, cpu_of(i));
+        listeners.push(listener.map_err(|e| format!("listen {local}: {e}"))?);
     }
-    let cpus = if opts.pin { allowed_cpus() } else { Vec::new() };
     let mut workers = Vec::new();
     for (i, listener) in listeners.into_iter().enumerate() {
-        let cpu = (!cpus.is_empty()).then(|| cpus[i % cpus.len()]);
+        let cpu = cpu_of(i);
         let mut worker = server::Worker::new(listener, stop.as_fd(), Arc::clone(&site))
             .map_err(|e| format!("worker: {e}"))?;
         let stop = Arc::clone(&stop);

@@ -1,6 +1,11 @@
 //! One event loop per thread: its own `SO_REUSEPORT` listener and epoll instance,
 //! edge-triggered non-blocking connections kept in a table indexed by descriptor.
 //!
+//! Each loop is pinned to a CPU and its listener carries that CPU in
+//! `SO_INCOMING_CPU`, so the kernel hands it the connections whose packets that CPU
+//! processes: a connection's receive path, its wake-up and its loop stay on one
+//! core, with no cross-CPU wake-ups (on loopback, the client's CPU).
+//!
 //! Per request on a kept-alive connection the loop makes one `recvfrom` and one
 //! `sendto` (plus `openat2`, `fstat`, `sendfile` and `close` for a file), and shares
 //! one `epoll_wait` among all the connections that became ready together. A read that
@@ -552,8 +557,10 @@ fn content_type(name: &[u8]) -> &'static [u8] {
 }
 
 /// Binds a non-blocking listener on `addr` with `SO_REUSEADDR` and `SO_REUSEPORT`, so
-/// that each thread can have its own on the same port.
-pub(crate) fn listener(addr: std::net::SocketAddr) -> Result<OwnedFd, Errno> {
+/// that each thread can have its own on the same port. With a `cpu`, it also sets
+/// `SO_INCOMING_CPU`: the kernel (6.1 and later) then gives it the connections whose
+/// packets that CPU processes, so that a connection stays on one core.
+pub(crate) fn listener(addr: std::net::SocketAddr, cpu: Option<usize>) -> Result<OwnedFd, Errno> {
     let family = match addr {
         std::net::SocketAddr::V4(_) => net::AddressFamily::INET,
         std::net::SocketAddr::V6(_) => net::AddressFamily::INET6,
@@ -562,6 +569,9 @@ pub(crate) fn listener(addr: std::net::SocketAddr) -> Result<OwnedFd, Errno> {
     let sock = net::socket(family, net::SocketType::STREAM, flags, net::Protocol::TCP)?;
     sockopt::set_reuseaddr(&sock, true)?;
     sockopt::set_reuseport(&sock, true)?;
+    if let Some(cpu) = cpu {
+        sockopt::set_incoming_cpu(&sock, cpu as u32)?;
+    }
     net::bind(&sock, addr)?;
     net::listen(&sock, 4096)?;
     Ok(sock)

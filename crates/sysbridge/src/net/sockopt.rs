@@ -28,10 +28,11 @@ use linux_raw_sys::if_packet::{
     PACKET_ADD_MEMBERSHIP, PACKET_DROP_MEMBERSHIP, PACKET_MR_PROMISC, packet_mreq,
 };
 use linux_raw_sys::net::{
-    IP_HDRINCL, IP_TOS, IP_TTL, IPV6_V6ONLY, SO_BINDTODEVICE, SO_ERROR, SO_KEEPALIVE, SO_LINGER,
-    SO_PASSCRED, SO_PEERCRED, SO_RCVBUF, SO_RCVTIMEO, SO_REUSEADDR, SO_REUSEPORT, SO_SNDBUF,
-    SO_SNDTIMEO, SO_TYPE, SOL_IP, SOL_IPV6, SOL_PACKET, SOL_SOCKET, SOL_TCP, TCP_CORK, TCP_INFO,
-    TCP_KEEPCNT, TCP_KEEPIDLE, TCP_KEEPINTVL, TCP_NODELAY, linger, tcp_info, ucred,
+    IP_HDRINCL, IP_TOS, IP_TTL, IPV6_V6ONLY, SO_BINDTODEVICE, SO_ERROR, SO_INCOMING_CPU,
+    SO_KEEPALIVE, SO_LINGER, SO_PASSCRED, SO_PEERCRED, SO_RCVBUF, SO_RCVTIMEO, SO_REUSEADDR,
+    SO_REUSEPORT, SO_SNDBUF, SO_SNDTIMEO, SO_TYPE, SOL_IP, SOL_IPV6, SOL_PACKET, SOL_SOCKET,
+    SOL_TCP, TCP_CORK, TCP_INFO, TCP_KEEPCNT, TCP_KEEPIDLE, TCP_KEEPINTVL, TCP_NODELAY, linger,
+    tcp_info, ucred,
 };
 
 use super::{SocketType, TcpInfo, Ucred};
@@ -401,6 +402,10 @@ sockopts! {
     /// `SO_PASSCRED`: receive `SCM_CREDENTIALS` control messages with each
     /// [`recvmsg`](super::recvmsg) on a unix socket.
     SOL_SOCKET, SO_PASSCRED: bool => get passcred, set set_passcred;
+    /// `SO_INCOMING_CPU`: the CPU that processed the socket's last packet; set on the
+    /// listeners of an `SO_REUSEPORT` group, it sends each new connection to the
+    /// listener whose number is the CPU that received the connection.
+    SOL_SOCKET, SO_INCOMING_CPU: u32 => get incoming_cpu, set set_incoming_cpu;
     /// `SO_BINDTODEVICE`: send and receive only through this interface (the empty
     /// name unbinds). Setting needs `CAP_NET_RAW`.
     SOL_SOCKET, SO_BINDTODEVICE: IfName => get bindtodevice, set set_bindtodevice;
