@@ -17,6 +17,10 @@
 //! The signal masks of [`epoll_pwait`], [`epoll_pwait2`] and [`ppoll`] are the
 //! kernel's `sigset_t`, a `u64` in which bit `n - 1` stands for signal `n`.
 //!
+//! Not wrapped here: `epoll_create` and `epoll_ctl`'s busy-poll ioctls, `select` and
+//! `pselect6` (use [`poll`](poll()) or epoll), `signalfd` (it belongs with the signal
+//! family), `fanotify`, and the timerfd ioctl `TFD_IOC_SET_TICKS`.
+//!
 //! ```
 //! use sysbridge::event::*;
 //! let ep = epoll_create1(EpollCreateFlags::CLOEXEC).unwrap();

@@ -441,7 +441,45 @@ mod tests {
         assert_eq!(unix.path().unwrap().as_os_str().len(), SUN_PATH);
     }
 
+    /// The bytes of a libc struct without padding.
+    fn bytes_of<T>(value: &T) -> &[u8] {
+        // SAFETY: the libc sockaddr structs compared here have no padding, so every
+        // byte is initialised; the slice borrows `value`.
+        unsafe { core::slice::from_raw_parts(core::ptr::from_ref(value).cast(), size_of::<T>()) }
+    }
+
     proptest::proptest! {
+        /// Our encoding against libc's structs, field by field: the oracle for layout
+        /// and byte order.
+        #[test]
+        fn ip_addresses_encode_as_libc_lays_them_out(
+            v4 in proptest::num::u32::ANY, v6 in proptest::num::u128::ANY,
+            port in proptest::num::u16::ANY, flow in proptest::num::u32::ANY,
+            scope in proptest::num::u32::ANY,
+        ) {
+            let a4 = SocketAddrV4::new(Ipv4Addr::from(v4), port);
+            let c4 = libc::sockaddr_in {
+                sin_family: libc::AF_INET as libc::sa_family_t,
+                sin_port: port.to_be(),
+                sin_addr: libc::in_addr { s_addr: u32::from_ne_bytes(a4.ip().octets()) },
+                sin_zero: [0; 8],
+            };
+            let ours = SocketAddrAny::from(a4).encode();
+            proptest::prop_assert_eq!(&ours.bytes[..ours.len as usize], bytes_of(&c4));
+
+            let a6 = SocketAddrV6::new(Ipv6Addr::from(v6), port, flow, scope);
+            let c6 = libc::sockaddr_in6 {
+                sin6_family: libc::AF_INET6 as libc::sa_family_t,
+                sin6_port: port.to_be(),
+                sin6_flowinfo: flow.to_be(),
+                sin6_addr: libc::in6_addr { s6_addr: a6.ip().octets() },
+                sin6_scope_id: scope,
+            };
+            let ours = SocketAddrAny::from(a6).encode();
+            proptest::prop_assert_eq!(&ours.bytes[..ours.len as usize], bytes_of(&c6));
+            proptest::prop_assert_eq!(SocketAddrAny::decode(&ours), Some(SocketAddrAny::V6(a6)));
+        }
+
         #[test]
         fn any_bytes_decode_without_panic(bytes in proptest::collection::vec(0u8..=255, 0..=STORAGE_BYTES), len in 0u32..300) {
             let mut raw = RawAddr::buffer();

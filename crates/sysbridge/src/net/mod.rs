@@ -19,6 +19,16 @@
 //! x86_64 has no `send` and `recv` system calls: [`send`] and [`recv`] issue `sendto(2)`
 //! and `recvfrom(2)` without an address, as glibc does.
 //!
+//! Not wrapped here (yet): `accept` (use [`accept4`]), multicast membership and the
+//! other `IP_*`/`IPV6_*` options beyond those in [`sockopt`], `TCP_CONGESTION` and the
+//! string-valued options, reading filters back (`SO_GET_FILTER`), eBPF programs,
+//! `SO_PEERSEC`/`SO_PEERPIDFD`, packet rings (`PACKET_RX_RING`), `MSG_ZEROCOPY`, and
+//! control messages other than `SCM_RIGHTS` and `SCM_CREDENTIALS` (they are handed
+//! over undecoded as [`ControlMessage::Other`]); addresses of families other than
+//! IPv4, IPv6, unix and packet decode as [`SocketAddrAny::Other`], family only.
+//! [`sendmmsg`] and [`recvmmsg`] take one buffer per datagram and at most
+//! [`MMSG_BATCH`] datagrams per call.
+//!
 //! ```
 //! use sysbridge::net::{self, AddressFamily, Protocol, SockFlags, SocketType};
 //! use std::io::{Read, Write};
