@@ -408,6 +408,17 @@ fn libc_send_fds(sock: &OwnedFd, fd: &OwnedFd, count: usize) {
     }
 }
 
+/// Receives a one-byte message with its control messages.
+fn recv_byte(sock: &OwnedFd, control: &mut ControlBuffer) -> Result<net::RecvMsg, Errno> {
+    let mut byte = [0u8; 1];
+    net::recvmsg(
+        sock,
+        &mut [IoSliceMut::new(&mut byte)],
+        control,
+        MsgFlags::empty(),
+    )
+}
+
 #[test]
 fn truncated_rights_never_leak_and_untaken_fds_are_closed() {
     let (a, b) = net::socketpair(
@@ -434,14 +445,7 @@ fn truncated_rights_never_leak_and_untaken_fds_are_closed() {
     // int): MSG_CTRUNC, two installed, three closed by the kernel.
     libc_send_fds(&a, &file, 5);
     let mut control = ControlBuffer::for_fds(1);
-    let mut byte = [0u8; 1];
-    let got = net::recvmsg(
-        &b,
-        &mut [IoSliceMut::new(&mut byte)],
-        &mut control,
-        MsgFlags::empty(),
-    )
-    .unwrap();
+    let got = recv_byte(&b, &mut control).unwrap();
     assert!(got.flags.contains(MsgFlags::CTRUNC), "{:?}", got.flags);
     assert_eq!(count_null(), before + 2);
     let fds: Vec<OwnedFd> = control
@@ -458,22 +462,10 @@ fn truncated_rights_never_leak_and_untaken_fds_are_closed() {
     // Three received and never taken: the buffer closes them when reused and dropped.
     libc_send_fds(&a, &file, 3);
     let mut roomy = ControlBuffer::for_fds(8);
-    net::recvmsg(
-        &b,
-        &mut [IoSliceMut::new(&mut byte)],
-        &mut roomy,
-        MsgFlags::empty(),
-    )
-    .unwrap();
+    recv_byte(&b, &mut roomy).unwrap();
     assert_eq!(count_null(), before + 3);
     libc_send_fds(&a, &file, 2);
-    net::recvmsg(
-        &b,
-        &mut [IoSliceMut::new(&mut byte)],
-        &mut roomy,
-        MsgFlags::empty(),
-    )
-    .unwrap();
+    recv_byte(&b, &mut roomy).unwrap();
     assert_eq!(count_null(), before + 2);
     drop(roomy);
     assert_eq!(count_null(), before);
@@ -481,13 +473,7 @@ fn truncated_rights_never_leak_and_untaken_fds_are_closed() {
     // No room at all: the kernel closes them all.
     libc_send_fds(&a, &file, 2);
     let mut none = ControlBuffer::default();
-    let got = net::recvmsg(
-        &b,
-        &mut [IoSliceMut::new(&mut byte)],
-        &mut none,
-        MsgFlags::empty(),
-    )
-    .unwrap();
+    let got = recv_byte(&b, &mut none).unwrap();
     assert!(got.flags.contains(MsgFlags::CTRUNC));
     assert_eq!(none.messages().count(), 0);
     assert_eq!(count_null(), before);
@@ -518,14 +504,7 @@ fn scm_credentials_are_checked_and_received() {
     )
     .unwrap();
     let mut control = ControlBuffer::with_capacity(net::cmsg_space(12));
-    let mut byte = [0u8; 1];
-    net::recvmsg(
-        &b,
-        &mut [IoSliceMut::new(&mut byte)],
-        &mut control,
-        MsgFlags::empty(),
-    )
-    .unwrap();
+    recv_byte(&b, &mut control).unwrap();
     let creds: Vec<Ucred> = control
         .messages()
         .filter_map(|m| match m {

@@ -1,6 +1,6 @@
 //! Creating, naming, connecting and closing sockets, and plain sends and receives.
 
-use std::os::fd::{AsFd, OwnedFd};
+use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
 
 use super::addr::RawAddr;
 use super::{AddressFamily, MsgFlags, Protocol, Shutdown, SockFlags, SocketAddrAny, SocketType};
@@ -212,19 +212,7 @@ pub fn getpeername(fd: impl AsFd) -> Result<SocketAddrAny, Errno> {
 /// [`MsgFlags::NOSIGNAL`].
 #[inline]
 pub fn send(fd: impl AsFd, buf: &[u8], flags: MsgFlags) -> Result<usize, Errno> {
-    // SAFETY: the kernel reads `buf.len()` bytes of `buf` and writes no user memory;
-    // the address is null.
-    unsafe {
-        raw::syscall6_readonly(
-            Sysno::sendto,
-            args::fd(fd.as_fd()),
-            args::ptr(buf.as_ptr()),
-            buf.len(),
-            flags.bits() as usize,
-            0,
-            0,
-        )
-    }
+    sendto_raw(fd.as_fd(), buf, flags, None)
 }
 
 /// Sends `buf` to `addr` (a datagram socket's destination). Issues `sendto(2)`;
@@ -237,17 +225,29 @@ pub fn sendto(
     addr: impl Into<SocketAddrAny>,
 ) -> Result<usize, Errno> {
     let raw = addr.into().encode();
-    // SAFETY: the kernel reads `buf` and `raw.len` bytes of `raw.bytes`, and writes no
-    // user memory.
+    sendto_raw(fd.as_fd(), buf, flags, Some(&raw))
+}
+
+/// Issues `sendto(2)`, with a null address for `None`.
+#[inline(always)]
+fn sendto_raw(
+    fd: BorrowedFd<'_>,
+    buf: &[u8],
+    flags: MsgFlags,
+    to: Option<&RawAddr>,
+) -> Result<usize, Errno> {
+    let (to, to_len) = to.map_or((0, 0), |a| (args::ptr(a.bytes.as_ptr()), a.len as usize));
+    // SAFETY: the kernel reads `buf.len()` bytes of `buf` and `to_len` bytes of the
+    // address (none when null), both borrowed for the call, and writes no user memory.
     unsafe {
         raw::syscall6_readonly(
             Sysno::sendto,
-            args::fd(fd.as_fd()),
+            args::fd(fd),
             args::ptr(buf.as_ptr()),
             buf.len(),
             flags.bits() as usize,
-            args::ptr(raw.bytes.as_ptr()),
-            raw.len as usize,
+            to,
+            to_len,
         )
     }
 }
@@ -258,17 +258,35 @@ pub fn sendto(
 /// blocking (hooks run).
 #[inline]
 pub fn recv(fd: impl AsFd, buf: &mut [u8], flags: MsgFlags) -> Result<usize, Errno> {
-    // SAFETY: the kernel writes at most `buf.len()` bytes into `buf`, borrowed
-    // mutably; the address pointers are null.
+    recvfrom_raw(fd.as_fd(), buf, flags, None)
+}
+
+/// Issues `recvfrom(2)`, with null address pointers for `None`.
+#[inline(always)]
+fn recvfrom_raw(
+    fd: BorrowedFd<'_>,
+    buf: &mut [u8],
+    flags: MsgFlags,
+    from: Option<&mut RawAddr>,
+) -> Result<usize, Errno> {
+    let (from, from_len) = from.map_or((0, 0), |a| {
+        (
+            args::mut_ptr(a.bytes.as_mut_ptr()),
+            args::mut_ptr(&mut a.len),
+        )
+    });
+    // SAFETY: the kernel writes at most `buf.len()` bytes into `buf` and, when given,
+    // at most the address buffer's length into it and the length into its `len`; all
+    // are borrowed mutably for the call.
     unsafe {
         raw::syscall6(
             Sysno::recvfrom,
-            args::fd(fd.as_fd()),
+            args::fd(fd),
             args::mut_ptr(buf.as_mut_ptr()),
             buf.len(),
             flags.bits() as usize,
-            0,
-            0,
+            from,
+            from_len,
         )
     }
 }
@@ -298,20 +316,7 @@ pub struct RecvFrom {
 #[inline]
 pub fn recvfrom(fd: impl AsFd, buf: &mut [u8], flags: MsgFlags) -> Result<RecvFrom, Errno> {
     let mut from = RawAddr::buffer();
-    // SAFETY: the kernel writes at most `buf.len()` bytes into `buf`, at most
-    // `from.len` bytes into `from.bytes` and the length into `from.len`, all borrowed
-    // mutably for the call.
-    let len = unsafe {
-        raw::syscall6(
-            Sysno::recvfrom,
-            args::fd(fd.as_fd()),
-            args::mut_ptr(buf.as_mut_ptr()),
-            buf.len(),
-            flags.bits() as usize,
-            args::mut_ptr(from.bytes.as_mut_ptr()),
-            args::mut_ptr(&mut from.len),
-        )
-    }?;
+    let len = recvfrom_raw(fd.as_fd(), buf, flags, Some(&mut from))?;
     Ok(RecvFrom {
         len,
         addr: SocketAddrAny::decode(&from),
