@@ -330,6 +330,10 @@ fn timerfd_relative_absolute_and_periodic() {
     );
 }
 
+/// Held by the tests that create inotify instances: the overflow test lowers the
+/// system-wide queue limit for a moment, and no other instance may be created then.
+static INOTIFY: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
 fn read_events(ino: &OwnedFd) -> Vec<(WatchDescriptor, WatchMask, u32, Option<String>)> {
     let mut buf = vec![0u8; 64 * INOTIFY_BUFFER_MIN];
     let n = io::read(ino, &mut buf).unwrap();
@@ -347,6 +351,7 @@ fn read_events(ino: &OwnedFd) -> Vec<(WatchDescriptor, WatchMask, u32, Option<St
 
 #[test]
 fn inotify_names_cookies_and_removal() {
+    let _serial = INOTIFY.lock().unwrap_or_else(|e| e.into_inner());
     let dir = tempfile::tempdir().unwrap();
     let ino = inotify_init1(InotifyFlags::CLOEXEC | InotifyFlags::NONBLOCK).unwrap();
     let mask = WatchMask::CREATE
@@ -409,6 +414,7 @@ impl Drop for QueueLimit {
 
 #[test]
 fn inotify_queue_overflow_is_reported() {
+    let _serial = INOTIFY.lock().unwrap_or_else(|e| e.into_inner());
     const PATH: &str = "/proc/sys/fs/inotify/max_queued_events";
     let old = std::fs::read_to_string(PATH).unwrap();
     // The limit is read when an instance is created: lower it, create, restore.
