@@ -42,8 +42,13 @@ struct Server {
 
 impl Server {
     fn start(root: Option<&Path>) -> Server {
+        Server::start_with(root, &[])
+    }
+
+    fn start_with(root: Option<&Path>, args: &[&str]) -> Server {
         let mut cmd = Command::new(server_binary());
-        cmd.args(["--listen", "127.0.0.1:0", "--threads", "2"]);
+        cmd.args(["--listen", "127.0.0.1:0", "--threads", "2"])
+            .args(args);
         if let Some(root) = root {
             cmd.arg("--root").arg(root);
         }
@@ -275,6 +280,39 @@ fn a_peer_that_never_closes_is_let_go() {
         "the lingering connection to be closed",
     );
     drop(held);
+}
+
+#[test]
+fn idle_connections_time_out() {
+    let server = Server::start_with(None, &["--idle-timeout", "1"]);
+    let before = server.open_fds();
+    let mut idle = server.connect();
+    idle.write_all(GET).unwrap();
+    assert_eq!(
+        read_response(&mut BufReader::new(&mut idle), false).status,
+        200
+    );
+    let start = Instant::now();
+    assert!(closed(&mut idle), "closed by the server");
+    assert!(
+        start.elapsed() >= Duration::from_millis(900),
+        "{:?}",
+        start.elapsed()
+    );
+    wait_for(
+        || server.open_fds() == before,
+        "the idle connection's descriptor to go",
+    );
+    // An active connection is not idle.
+    let mut busy = server.connect();
+    for _ in 0..6 {
+        busy.write_all(GET).unwrap();
+        assert_eq!(
+            read_response(&mut BufReader::new(&mut busy), false).status,
+            200
+        );
+        std::thread::sleep(Duration::from_millis(300));
+    }
 }
 
 #[test]

@@ -9,6 +9,9 @@
 //! cargo run --release --example http_server -- --listen 127.0.0.1:8080 [--root DIR] [--threads N]
 //! ```
 //!
+//! A connection with no event for `--idle-timeout` seconds (default 75, as nginx's
+//! `keepalive_timeout`) is closed.
+//!
 //! It prints `listening on ADDR` (with the port the kernel chose, for port 0) once
 //! every thread is accepting. "One loop per core": thread `i` is kept on the `i`-th
 //! CPU the process may use (`sched_setaffinity`; `taskset` narrows the choice), unless
@@ -40,6 +43,7 @@ struct Options {
     root: Option<String>,
     threads: usize,
     pin: bool,
+    idle_secs: i64,
 }
 
 const USAGE: &str = "usage: http_server --listen ADDR:PORT [--root DIR] [--threads N] [--no-pin]";
@@ -50,6 +54,8 @@ fn options() -> Result<Options, String> {
     let mut root = None;
     let mut threads = std::thread::available_parallelism().map_or(1, |n| n.get());
     let mut pin = true;
+    // nginx's keepalive_timeout.
+    let mut idle_secs = 75;
     while let Some(arg) = args.next() {
         let mut value = || args.next().ok_or_else(|| format!("{arg} needs a value"));
         match arg.as_str() {
@@ -59,6 +65,14 @@ fn options() -> Result<Options, String> {
                 threads = value()?.parse().map_err(|e| format!("--threads: {e}"))?;
                 if threads == 0 {
                     return Err("--threads: at least 1".into());
+                }
+            }
+            "--idle-timeout" => {
+                idle_secs = value()?
+                    .parse()
+                    .map_err(|e| format!("--idle-timeout: {e}"))?;
+                if idle_secs < 1 {
+                    return Err("--idle-timeout: at least 1".into());
                 }
             }
             "--no-pin" => pin = false,
@@ -71,6 +85,7 @@ fn options() -> Result<Options, String> {
         root,
         threads,
         pin,
+        idle_secs,
     })
 }
 
@@ -145,6 +160,7 @@ fn run(opts: Options) -> Result<(), String> {
             Some(dir) => Some(Dir::open(dir.as_str()).map_err(|e| format!("--root {dir}: {e}"))?),
             None => None,
         },
+        idle_secs: opts.idle_secs,
     });
     raise_nofile();
     let signals = stop_signals().map_err(|e| format!("signalfd: {e}"))?;

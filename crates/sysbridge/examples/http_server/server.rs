@@ -46,13 +46,16 @@ const LINGER_SECS: i64 = 2;
 /// descriptor number.
 const LISTENER: u64 = u64::MAX;
 const STOP: u64 = u64::MAX - 1;
-/// Epoll data of the once-a-second timer that ends overdue lingering connections.
+/// Epoll data of the once-a-second timer that ends idle and lingering connections.
 const TICK: u64 = u64::MAX - 2;
 
 /// What the server serves.
 pub(crate) struct Site {
     /// The directory of static files; `None` answers `GET /` with `Hello, world!`.
     pub(crate) root: Option<Dir>,
+    /// Seconds a connection may go without any event (no request, no progress
+    /// sending) before it is closed.
+    pub(crate) idle_secs: i64,
 }
 
 /// A file being sent with `sendfile`.
@@ -82,8 +85,9 @@ struct Conn {
     /// Write side shut after the last response: bytes read and thrown away since,
     /// plus one.
     lingering: usize,
-    /// When lingering, the monotonic second at which to give up waiting.
-    linger_until: i64,
+    /// The (coarse) monotonic second at which the connection is closed: pushed back
+    /// by every event, except once lingering.
+    deadline: i64,
 }
 
 /// What to do with a connection after driving it.
@@ -112,6 +116,8 @@ pub(crate) struct Worker {
     /// The whole answer to a kept-alive HTTP/1.1 `GET /` without `--root`, rebuilt
     /// when the date changes: the hot path is one copy.
     hello: Vec<u8>,
+    /// The coarse monotonic second, read once per wake-up.
+    now: i64,
     stopping: Option<i64>,
 }
 
@@ -150,6 +156,7 @@ impl Worker {
             site,
             date: HttpDate::new(),
             hello: Vec::new(),
+            now: clock_gettime(ClockId::MonotonicCoarse).tv_sec,
             stopping: None,
         })
         .map(|mut worker| {
@@ -168,6 +175,7 @@ impl Worker {
                 Err(Errno::EINTR) => continue,
                 Err(e) => return Err(e),
             };
+            self.now = clock_gettime(ClockId::MonotonicCoarse).tv_sec;
             if self.date.refresh() {
                 self.rebuild_hello();
             }
@@ -221,7 +229,7 @@ impl Worker {
                 },
                 readable: false,
                 lingering: 0,
-                linger_until: 0,
+                deadline: self.now + self.site.idle_secs,
             }));
             self.live += 1;
         }
@@ -240,16 +248,15 @@ impl Worker {
         self.hello = out.buf;
     }
 
-    /// Closes the lingering connections whose peers did not close in time.
+    /// Closes the connections past their deadline: idle ones, and lingering ones
+    /// whose peers did not close in time.
     fn end_overdue(&mut self) {
         // The count of expirations does not matter, only that the timer is re-armed.
         timerfd_read(&self.tick).ok();
-        let now = clock_gettime(ClockId::MonotonicCoarse).tv_sec;
+        let now = self.now;
         for slot in &mut self.conns {
-            if slot
-                .as_ref()
-                .is_some_and(|c| c.lingering > 0 && c.linger_until <= now)
-            {
+            // Strictly past: whole seconds, so at least the full timeout has gone by.
+            if slot.as_ref().is_some_and(|c| c.deadline < now) {
                 *slot = None;
                 self.live -= 1;
             }
@@ -271,6 +278,9 @@ impl Worker {
         let Some(mut conn) = self.conns.get_mut(fd).and_then(Option::take) else {
             return;
         };
+        if conn.lingering == 0 {
+            conn.deadline = self.now + self.site.idle_secs;
+        }
         if flags.intersects(EpollFlags::IN | EpollFlags::RDHUP | EpollFlags::HUP | EpollFlags::ERR)
         {
             conn.readable = true;
@@ -291,7 +301,7 @@ impl Worker {
                 Flush::Failed => return Next::Close,
             }
             if c.output.close_after {
-                return linger(c, self.stopping.is_some());
+                return linger(c, self.stopping.is_some(), self.now);
             }
             if self.stopping.is_some() && c.in_len == 0 {
                 return Next::Close;
@@ -499,13 +509,13 @@ fn flush(sock: &OwnedFd, out: &mut Output) -> Flush {
 /// After a response that closes the connection: shut the write side, then read and
 /// discard until the peer closes, so that unread input does not turn the close into
 /// a reset that could destroy the response in flight.
-fn linger(c: &mut Conn, stopping: bool) -> Next {
+fn linger(c: &mut Conn, stopping: bool, now: i64) -> Next {
     if c.lingering == 0 {
         if net::shutdown(&c.sock, Shutdown::Write).is_err() || stopping {
             return Next::Close;
         }
         c.lingering = 1;
-        c.linger_until = clock_gettime(ClockId::MonotonicCoarse).tv_sec + LINGER_SECS;
+        c.deadline = now + LINGER_SECS;
     }
     let mut sink = [0u8; 4096];
     loop {
