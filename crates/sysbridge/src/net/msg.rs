@@ -126,7 +126,7 @@ fn encode_control(messages: &[SendControl<'_>], buf: &mut [u8]) {
     for message in messages {
         let data_len = message.data_len();
         let (ty, data) = buf[at..].split_at_mut(HEADER);
-        ty[offset_of!(cmsghdr, cmsg_len)..][..8]
+        ty[offset_of!(cmsghdr, cmsg_len)..][..size_of::<usize>()]
             .copy_from_slice(&(HEADER + data_len).to_ne_bytes());
         ty[offset_of!(cmsghdr, cmsg_level)..][..4].copy_from_slice(&SOL_SOCKET.to_ne_bytes());
         let kind = match message {
@@ -338,7 +338,11 @@ fn next_message<'a>(rest: &mut &'a mut [u8]) -> Option<(u32, u32, &'a mut [u8])>
     let buf = core::mem::take(rest);
     let word = |at: usize| buf.get(at..at + 4).and_then(|b| b.try_into().ok());
     let len_at = offset_of!(cmsghdr, cmsg_len);
-    let len = usize::from_ne_bytes(buf.get(len_at..len_at + 8)?.try_into().ok()?);
+    let len = usize::from_ne_bytes(
+        buf.get(len_at..len_at + size_of::<usize>())?
+            .try_into()
+            .ok()?,
+    );
     let level = u32::from_ne_bytes(word(offset_of!(cmsghdr, cmsg_level))?);
     let ty = u32::from_ne_bytes(word(offset_of!(cmsghdr, cmsg_type))?);
     if len < HEADER || len > buf.len() {
