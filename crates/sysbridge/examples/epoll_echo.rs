@@ -13,6 +13,7 @@ use std::net::{SocketAddr, TcpStream};
 use std::os::fd::{AsRawFd, OwnedFd};
 use std::process::ExitCode;
 
+use linux_raw_sys::general::RLIMIT_NOFILE;
 use sysbridge::event::{
     EpollCreateFlags, EpollEvent, EpollFlags, epoll_add, epoll_create1, epoll_wait,
 };
@@ -90,12 +91,12 @@ fn drain(conn: &OwnedFd) -> Result<bool, Errno> {
 fn nofile_limit() -> u64 {
     let mut limit = [0u64; 2];
     // SAFETY: prlimit64(0, RLIMIT_NOFILE, NULL, &old) writes two u64s into `limit`.
-    if unsafe { raw_syscall!(Sysno::prlimit64, 0, 7, 0, limit.as_mut_ptr()) }.is_err() {
+    if unsafe { raw_syscall!(Sysno::prlimit64, 0, RLIMIT_NOFILE, 0, limit.as_mut_ptr()) }.is_err() {
         return 1024;
     }
     limit[0] = limit[1];
     // SAFETY: prlimit64 reads the new limit (two u64s); the old-limit pointer is null.
-    unsafe { raw_syscall!(Sysno::prlimit64, 0, 7, limit.as_ptr(), 0) }.ok();
+    unsafe { raw_syscall!(Sysno::prlimit64, 0, RLIMIT_NOFILE, limit.as_ptr(), 0) }.ok();
     limit[0]
 }
 
