@@ -495,7 +495,7 @@ fn packet_membership_makes_lo_promiscuous() {
         let text = std::fs::read_to_string("/sys/class/net/lo/flags").unwrap();
         u32::from_str_radix(text.trim().trim_start_matches("0x"), 16).unwrap()
     };
-    const IFF_PROMISC: u32 = 0x100;
+    const IFF_PROMISC: u32 = libc::IFF_PROMISC as u32;
     let before = flags() & IFF_PROMISC;
     sockopt::set_packet_add_membership(&s, PacketMreq::promisc(lo)).unwrap();
     assert_eq!(
