@@ -19,71 +19,104 @@ use super::line::{Xlat, write_flags};
 use super::{Ctx, Decoder, Ret, Step};
 use crate::decode::xlat_generated as x;
 use crate::mem::Fields;
-use crate::options::{FdPaths, HexStrings};
+use crate::options::HexStrings;
 
 /// The decoder this family has for `nr`, if any.
+///
+/// Most calls name a file (by path, by descriptor, or by directory descriptor and
+/// path) and then take arguments of their own: [`by_path`], [`by_fd`] and [`by_at`]
+/// print the first part, a [`Rest`] the others.
 pub(super) fn lookup(nr: Sysno) -> Option<Decoder> {
-    Some(match nr {
-        Sysno::open => open,
-        Sysno::openat => openat,
-        Sysno::openat2 => openat2,
-        Sysno::creat => creat,
-        Sysno::access => access,
-        Sysno::faccessat => faccessat,
-        Sysno::faccessat2 => faccessat2,
-        Sysno::stat | Sysno::lstat => stat::stat,
-        Sysno::fstat => stat::fstat,
-        Sysno::newfstatat => stat::newfstatat,
-        Sysno::statx => stat::statx,
-        Sysno::statfs => stat::statfs,
-        Sysno::fstatfs => stat::fstatfs,
-        Sysno::readlink => readlink,
-        Sysno::readlinkat => readlinkat,
-        Sysno::unlink | Sysno::rmdir | Sysno::chdir | Sysno::chroot => path_only,
-        Sysno::unlinkat => unlinkat,
-        Sysno::mkdir | Sysno::chmod => chmod,
-        Sysno::mkdirat | Sysno::fchmodat => fchmodat,
-        Sysno::fchmod => fchmod,
-        Sysno::rename | Sysno::link | Sysno::symlink => two_paths,
-        Sysno::renameat => renameat,
-        Sysno::renameat2 => renameat2,
-        Sysno::linkat => linkat,
-        Sysno::symlinkat => symlinkat,
-        Sysno::chown | Sysno::lchown => chown,
-        Sysno::fchown => fchown,
-        Sysno::fchownat => fchownat,
-        Sysno::truncate => truncate,
-        Sysno::ftruncate => ftruncate,
-        Sysno::utime => utime,
-        Sysno::utimes => utimes,
-        Sysno::futimesat => futimesat,
-        Sysno::utimensat => utimensat,
-        Sysno::fchdir | Sysno::syncfs => fd_only,
+    let decoder: Decoder = match nr {
+        Sysno::open => |c| by_path(c, open_rest),
+        Sysno::openat => |c| by_at(c, open_rest),
+        Sysno::creat => |c| by_path(c, creat_rest),
+        Sysno::openat2 => |c| by_at(c, openat2_rest),
+        Sysno::name_to_handle_at => |c| by_at(c, name_to_handle_rest),
+        Sysno::open_by_handle_at => |c| by_fd(c, open_by_handle_rest),
+        Sysno::access => |c| by_path(c, access_rest),
+        Sysno::faccessat => |c| by_at(c, access_rest),
+        Sysno::faccessat2 => |c| by_at(c, faccessat2_rest),
+        Sysno::stat | Sysno::lstat => |c| by_path(c, stat::stat_rest),
+        Sysno::fstat => |c| by_fd(c, stat::stat_rest),
+        Sysno::newfstatat => |c| by_at(c, stat::newfstatat_rest),
+        Sysno::statx => |c| by_at(c, stat::statx_rest),
+        Sysno::statfs => |c| by_path(c, stat::statfs_rest),
+        Sysno::fstatfs => |c| by_fd(c, stat::statfs_rest),
+        Sysno::readlink => |c| by_path(c, readlink_rest),
+        Sysno::readlinkat => |c| by_at(c, readlink_rest),
+        Sysno::unlink | Sysno::rmdir | Sysno::chdir | Sysno::chroot => |c| by_path(c, nothing),
+        Sysno::fchdir | Sysno::syncfs => |c| by_fd(c, nothing),
+        Sysno::unlinkat => |c| by_at(c, at_flags_rest),
+        Sysno::mkdir | Sysno::chmod => |c| by_path(c, mode_rest),
+        Sysno::mkdirat | Sysno::fchmodat => |c| by_at(c, mode_rest),
+        Sysno::fchmod => |c| by_fd(c, mode_rest),
+        Sysno::rename | Sysno::link | Sysno::symlink => |c| by_path(c, path_rest),
+        Sysno::renameat => |c| by_at(c, at_rest),
+        Sysno::renameat2 => |c| by_at(c, renameat2_rest),
+        Sysno::linkat => |c| by_at(c, linkat_rest),
+        Sysno::symlinkat => |c| by_path(c, at_rest),
+        Sysno::chown | Sysno::lchown => |c| by_path(c, owner_rest),
+        Sysno::fchown => |c| by_fd(c, owner_rest),
+        Sysno::fchownat => |c| by_at(c, fchownat_rest),
+        Sysno::truncate => |c| by_path(c, length_rest),
+        Sysno::ftruncate => |c| by_fd(c, length_rest),
+        Sysno::utime => |c| by_path(c, utimbuf_rest),
+        Sysno::utimes => |c| by_path(c, timevals_rest),
+        Sysno::futimesat => |c| by_at(c, timevals_rest),
+        Sysno::utimensat => |c| by_at(c, timespecs_rest),
+        Sysno::mknod => |c| by_path(c, mknod_rest),
+        Sysno::mknodat => |c| by_at(c, mknod_rest),
+        Sysno::setxattr | Sysno::lsetxattr => |c| by_path(c, setxattr_rest),
+        Sysno::fsetxattr => |c| by_fd(c, setxattr_rest),
+        Sysno::getxattr | Sysno::lgetxattr => |c| by_path(c, getxattr_rest),
+        Sysno::fgetxattr => |c| by_fd(c, getxattr_rest),
+        Sysno::listxattr | Sysno::llistxattr => |c| by_path(c, listxattr_rest),
+        Sysno::flistxattr => |c| by_fd(c, listxattr_rest),
+        Sysno::removexattr | Sysno::lremovexattr => |c| by_path(c, name_rest),
+        Sysno::fremovexattr => |c| by_fd(c, name_rest),
+        Sysno::umount2 => |c| by_path(c, umount2_rest),
         Sysno::getcwd => getcwd,
         Sysno::umask => umask,
-        Sysno::mknod => mknod,
-        Sysno::mknodat => mknodat,
+        Sysno::mount => mount,
         Sysno::getdents => dirent::getdents,
         Sysno::getdents64 => dirent::getdents64,
-        Sysno::setxattr | Sysno::lsetxattr => setxattr,
-        Sysno::fsetxattr => fsetxattr,
-        Sysno::getxattr | Sysno::lgetxattr => getxattr,
-        Sysno::fgetxattr => fgetxattr,
-        Sysno::listxattr | Sysno::llistxattr => listxattr,
-        Sysno::flistxattr => flistxattr,
-        Sysno::removexattr | Sysno::lremovexattr => removexattr,
-        Sysno::fremovexattr => fremovexattr,
-        Sysno::mount => mount,
-        Sysno::umount2 => umount2,
-        Sysno::name_to_handle_at => name_to_handle_at,
-        Sysno::open_by_handle_at => open_by_handle_at,
         _ => return None,
-    })
+    };
+    Some(decoder)
+}
+
+/// What a decoder prints after the arguments that name the file, from argument `i`
+/// on: at entry and, when it returns [`Step::Exit`], at exit.
+type Rest = fn(&mut Ctx<'_>, usize) -> Step;
+
+/// `call(path, ...)`.
+fn by_path(ctx: &mut Ctx<'_>, rest: Rest) -> Step {
+    if ctx.entering() {
+        ctx.arg_path(0);
+    }
+    rest(ctx, 1)
+}
+
+/// `call(fd, ...)`.
+fn by_fd(ctx: &mut Ctx<'_>, rest: Rest) -> Step {
+    if ctx.entering() {
+        ctx.arg_fd(0);
+    }
+    rest(ctx, 1)
+}
+
+/// `call(dirfd, path, ...)`.
+fn by_at(ctx: &mut Ctx<'_>, rest: Rest) -> Step {
+    if ctx.entering() {
+        ctx.arg_dirfd(0);
+        ctx.arg_path(1);
+    }
+    rest(ctx, 2)
 }
 
 // ---- constants ----
 
-const AT_FDCWD: i32 = -100;
 const O_CREAT: u64 = 0o100;
 const O_TMPFILE_BIT: u64 = 0o20000000;
 const S_IFMT: u32 = 0o170000;
@@ -96,7 +129,7 @@ const UTIME_NOW: i64 = (1 << 30) - 1;
 const UTIME_OMIT: i64 = (1 << 30) - 2;
 const XATTR_SIZE_MAX: u64 = 65536;
 const MAX_HANDLE_SZ: u32 = 128;
-const PATH_MAX: usize = 4096;
+const PATH_MAX: u64 = 4096;
 
 // ---- value texts (shared printers; candidates for decode/types.rs) ----
 
@@ -127,12 +160,18 @@ pub(crate) fn symbolic_mode(mode: u32) -> String {
         s.push_str(name);
         s.push('|');
     }
-    for (bit, n) in [(S_ISUID, "S_ISUID|"), (S_ISGID, "S_ISGID|"), (S_ISVTX, "S_ISVTX|")] {
+    for (bit, n) in [
+        (S_ISUID, "S_ISUID|"),
+        (S_ISGID, "S_ISGID|"),
+        (S_ISVTX, "S_ISVTX|"),
+    ] {
         if mode & bit != 0 {
             s.push_str(n);
         }
     }
-    s.push_str(&oct03(u64::from(mode & !(S_IFMT | S_ISUID | S_ISGID | S_ISVTX))));
+    s.push_str(&oct03(u64::from(
+        mode & !(S_IFMT | S_ISUID | S_ISGID | S_ISVTX),
+    )));
     s
 }
 
@@ -173,75 +212,17 @@ pub(crate) fn open_modes(flags: u64) -> String {
     s
 }
 
-/// Bytes quoted as strace quotes a descriptor's path after it (`<...>`): no quotes,
-/// `<` and `>` escaped too.
-fn quote_assoc(bytes: &[u8], hex: HexStrings) -> String {
-    let all_hex = match hex {
-        HexStrings::All => true,
-        HexStrings::NonAscii => bytes
-            .iter()
-            .any(|&c| c > 0x7e || (c < b' ' && !(9..=13).contains(&c))),
-        HexStrings::Escaped => false,
-    };
-    let mut out = String::new();
-    for (i, &c) in bytes.iter().enumerate() {
-        if all_hex {
-            out.push_str(&format!("\\x{c:02x}"));
-            continue;
-        }
-        match c {
-            b'"' => out.push_str("\\\""),
-            b'\\' => out.push_str("\\\\"),
-            0x0c => out.push_str("\\f"),
-            b'\n' => out.push_str("\\n"),
-            b'\r' => out.push_str("\\r"),
-            b'\t' => out.push_str("\\t"),
-            0x0b => out.push_str("\\v"),
-            b' '..=b'~' if c != b'<' && c != b'>' => out.push(c as char),
-            _ => {
-                if bytes.get(i + 1).is_some_and(|n| (b'0'..=b'7').contains(n)) {
-                    out.push_str(&format!("\\{c:03o}"));
-                } else {
-                    out.push_str(&format!("\\{c:o}"));
-                }
-            }
-        }
-    }
-    out
-}
-
 // ---- argument printers of this family ----
 
 /// Reads a structure the way strace's `umove_or_printaddr` does: not at a NULL
 /// address, not when structures are not decoded (`-e verbose=`), not at the exit of a
 /// failed call; else the address is printed and false returned.
 fn fetch_or_addr(ctx: &mut Ctx<'_>, addr: u64, buf: &mut [u8]) -> bool {
-    let ok = addr != 0
-        && ctx.verbose
-        && (ctx.entering() || !ctx.failed())
-        && ctx.read(addr, buf);
+    let ok = addr != 0 && ctx.verbose && (ctx.entering() || !ctx.failed()) && ctx.read(addr, buf);
     if !ok {
         ctx.line.ptr(addr);
     }
     ok
-}
-
-/// The directory descriptor of an `*at` call: with `-y`, `AT_FDCWD` carries the
-/// current directory too (`AT_FDCWD</tmp>`), as strace 6.1 prints it.
-fn dirfd(ctx: &mut Ctx<'_>, i: usize) {
-    if ctx.opts.fd_paths == FdPaths::No || ctx.int(i) != AT_FDCWD {
-        ctx.arg_dirfd(i);
-        return;
-    }
-    ctx.line.arg();
-    let link = format!("/proc/{}/cwd", ctx.tid);
-    match sysbridge::fs::readlinkat_path(sysbridge::fs::CWD, link.as_str()) {
-        Ok(cwd) if cwd.as_os_str().len() < PATH_MAX => {
-            let text = quote_assoc(cwd.as_os_str().as_encoded_bytes(), ctx.opts.hex);
-            ctx.line.sym(&format!("AT_FDCWD<{text}>"));
-        }
-        _ => ctx.line.sym("AT_FDCWD"),
-    }
 }
 
 /// A mode argument as `%#03o` of its low 16 bits (strace's `print_numeric_umode_t`).
@@ -269,7 +250,7 @@ fn pathn(ctx: &mut Ctx<'_>, addr: u64, n: u64) -> i32 {
         ctx.line.sym("NULL");
         return -1;
     }
-    let n = n.min(PATH_MAX as u64 - 1) as usize;
+    let n = n.min(PATH_MAX - 1) as usize;
     match ctx.mem.read_cstr(ctx.tid, addr, n, ctx.scratch) {
         Ok(nul_seen) => {
             ctx.line.string(ctx.scratch, !nul_seen, ctx.opts.hex);
@@ -304,8 +285,10 @@ fn buf_omit_trailing_nul(ctx: &mut Ctx<'_>, addr: u64, len: u64) {
             .any(|&c| c > 0x7e || (c < b' ' && !(9..=13).contains(&c))),
         HexStrings::Escaped => false,
     };
-    // Hex printing shows every byte; the escaped form drops a trailing NUL.
-    if !all_hex && bytes.last() == Some(&0) {
+    // Hex printing shows every byte; the escaped form drops a trailing NUL, and then
+    // counts the string as whole (no `...`).
+    let omitted = !all_hex && bytes.last() == Some(&0);
+    if omitted {
         bytes.pop();
     }
     let style = if all_hex {
@@ -313,7 +296,7 @@ fn buf_omit_trailing_nul(ctx: &mut Ctx<'_>, addr: u64, len: u64) {
     } else {
         HexStrings::Escaped
     };
-    ctx.line.string(&bytes, len > strsize, style);
+    ctx.line.string(&bytes, len > strsize && !omitted, style);
 }
 
 /// A two-element array held locally (strace's `print_local_array`): cut with `...`
@@ -354,8 +337,11 @@ fn utime_pair(ctx: &mut Ctx<'_>, addr: u64, nanos: bool) {
         let sec = b.i64_at(16 * i);
         let frac = b.i64_at(16 * i + 8);
         if nanos && (frac == UTIME_NOW || frac == UTIME_OMIT) {
-            ctx.line
-                .sym(if frac == UTIME_NOW { "UTIME_NOW" } else { "UTIME_OMIT" });
+            ctx.line.sym(if frac == UTIME_NOW {
+                "UTIME_NOW"
+            } else {
+                "UTIME_OMIT"
+            });
             return;
         }
         ctx.line.struct_begin();
@@ -375,45 +361,30 @@ fn utime_pair(ctx: &mut Ctx<'_>, addr: u64, nanos: bool) {
 
 // ---- opening ----
 
-/// `open(path, flags[, mode])`.
-fn open(ctx: &mut Ctx<'_>) -> Step {
-    open_args(ctx, 0);
-    Step::Done(Ret::Fd)
-}
-
-/// `openat(dirfd, path, flags[, mode])`.
-fn openat(ctx: &mut Ctx<'_>) -> Step {
-    dirfd(ctx, 0);
-    open_args(ctx, 1);
-    Step::Done(Ret::Fd)
-}
-
-/// The path, the flags, and the mode only when the flags create a file.
-fn open_args(ctx: &mut Ctx<'_>, first: usize) {
-    ctx.arg_path(first);
-    let flags = u64::from(ctx.args[first + 1] as u32);
+/// `open(path, flags[, mode])`, `openat(dirfd, path, flags[, mode])`: the mode only
+/// when the flags create a file.
+fn open_rest(ctx: &mut Ctx<'_>, i: usize) -> Step {
+    let flags = u64::from(ctx.args[i] as u32);
     ctx.line.arg();
     ctx.line.sym(&open_modes(flags));
     if flags & (O_CREAT | O_TMPFILE_BIT) != 0 {
-        arg_umode(ctx, first + 2);
+        arg_umode(ctx, i + 1);
     }
+    Step::Done(Ret::Fd)
 }
 
 /// `creat(path, mode)`.
-fn creat(ctx: &mut Ctx<'_>) -> Step {
-    ctx.arg_path(0);
-    arg_umode(ctx, 1);
+fn creat_rest(ctx: &mut Ctx<'_>, i: usize) -> Step {
+    arg_umode(ctx, i);
     Step::Done(Ret::Fd)
 }
 
 /// `openat2(dirfd, path, how, size)`: `struct open_how` (its first 24 bytes; later
 /// non-zero bytes shown in hex).
-fn openat2(ctx: &mut Ctx<'_>) -> Step {
-    dirfd(ctx, 0);
-    ctx.arg_path(1);
+fn openat2_rest(ctx: &mut Ctx<'_>, i: usize) -> Step {
     ctx.line.arg();
-    open_how(ctx, ctx.args[2], ctx.args[3]);
-    ctx.arg_ulong(3);
+    open_how(ctx, ctx.args[i], ctx.args[i + 1]);
+    ctx.arg_ulong(i + 1);
     Step::Done(Ret::Fd)
 }
 
@@ -449,17 +420,17 @@ fn open_how(ctx: &mut Ctx<'_>, addr: u64, size: u64) {
             ctx.line
                 .text_fmt(format_args!("/* bytes {}..{} */ ", MIN_SIZE, total - 1));
             let shown = len.min(ctx.opts.strsize);
-            ctx.line.string(&rest[..shown], shown < len, HexStrings::All);
+            ctx.line
+                .string(&rest[..shown], shown < len, HexStrings::All);
         }
     }
     ctx.line.struct_end();
 }
 
 /// `open_by_handle_at(mount_fd, handle, flags)`.
-fn open_by_handle_at(ctx: &mut Ctx<'_>) -> Step {
-    ctx.arg_fd(0);
+fn open_by_handle_rest(ctx: &mut Ctx<'_>, i: usize) -> Step {
     ctx.line.arg();
-    let addr = ctx.args[1];
+    let addr = ctx.args[i];
     let mut h = [0u8; 8];
     if fetch_or_addr(ctx, addr, &mut h) {
         ctx.line.struct_begin();
@@ -472,7 +443,7 @@ fn open_by_handle_at(ctx: &mut Ctx<'_>) -> Step {
         ctx.line.struct_end();
     }
     ctx.line.arg();
-    ctx.line.sym(&open_modes(u64::from(ctx.args[2] as u32)));
+    ctx.line.sym(&open_modes(u64::from(ctx.args[i + 1] as u32)));
     Step::Done(Ret::Fd)
 }
 
@@ -492,16 +463,14 @@ fn f_handle(ctx: &mut Ctx<'_>, addr: u64, handle_bytes: u32) {
 
 /// `name_to_handle_at(dirfd, path, handle, mount_id, flags)`: the handle's size at
 /// entry, what the kernel wrote at exit.
-fn name_to_handle_at(ctx: &mut Ctx<'_>) -> Step {
-    let addr = ctx.args[2];
+fn name_to_handle_rest(ctx: &mut Ctx<'_>, i: usize) -> Step {
+    let addr = ctx.args[i];
     if ctx.entering() {
-        dirfd(ctx, 0);
-        ctx.arg_path(1);
         ctx.line.arg();
         let mut h = [0u8; 8];
         if !fetch_or_addr(ctx, addr, &mut h) {
-            ctx.arg_ptr(3);
-            ctx.arg_flags(4, &x::NAME_TO_HANDLE_AT_FLAGS);
+            ctx.arg_ptr(i + 1);
+            ctx.arg_flags(i + 2, &x::NAME_TO_HANDLE_AT_FLAGS);
             return Step::Done(Ret::Dec);
         }
         ctx.line.struct_begin();
@@ -515,6 +484,7 @@ fn name_to_handle_at(ctx: &mut Ctx<'_>) -> Step {
     if (!ctx.failed() || overflow) && ctx.read(addr, &mut h) {
         let bytes = h.u32_at(0);
         if u64::from(bytes) != *ctx.saved {
+            // strace's "value changed" arrow: no builder call says it.
             ctx.line.text_fmt(format_args!(" => {bytes}"));
         }
         if !ctx.failed() {
@@ -526,88 +496,49 @@ fn name_to_handle_at(ctx: &mut Ctx<'_>) -> Step {
     }
     ctx.line.struct_end();
     ctx.line.arg();
-    let mount_id = ctx.args[3];
     let mut id = [0u8; 4];
-    if fetch_or_addr(ctx, mount_id, &mut id) {
+    if fetch_or_addr(ctx, ctx.args[i + 1], &mut id) {
         ctx.line.array_begin();
         ctx.line.elem();
         ctx.line.dec(i64::from(id.i32_at(0)));
         ctx.line.array_end();
     }
-    ctx.arg_flags(4, &x::NAME_TO_HANDLE_AT_FLAGS);
+    ctx.arg_flags(i + 2, &x::NAME_TO_HANDLE_AT_FLAGS);
     Step::Done(Ret::Dec)
 }
 
 // ---- permissions ----
 
-/// `access(path, mode)`.
-fn access(ctx: &mut Ctx<'_>) -> Step {
-    ctx.arg_path(0);
-    ctx.arg_flags(1, &x::ACCESS_MODES);
-    Step::Done(Ret::Dec)
-}
-
-/// `faccessat(dirfd, path, mode)`.
-fn faccessat(ctx: &mut Ctx<'_>) -> Step {
-    dirfd(ctx, 0);
-    ctx.arg_path(1);
-    ctx.arg_flags(2, &x::ACCESS_MODES);
+/// `access(path, mode)`, `faccessat(dirfd, path, mode)`.
+fn access_rest(ctx: &mut Ctx<'_>, i: usize) -> Step {
+    ctx.arg_flags(i, &x::ACCESS_MODES);
     Step::Done(Ret::Dec)
 }
 
 /// `faccessat2(dirfd, path, mode, flags)`.
-fn faccessat2(ctx: &mut Ctx<'_>) -> Step {
-    faccessat(ctx);
-    ctx.arg_flags(3, &x::FACCESSAT_FLAGS);
+fn faccessat2_rest(ctx: &mut Ctx<'_>, i: usize) -> Step {
+    ctx.arg_flags(i, &x::ACCESS_MODES);
+    ctx.arg_flags(i + 1, &x::FACCESSAT_FLAGS);
     Step::Done(Ret::Dec)
 }
 
-/// `chmod(path, mode)`, `mkdir(path, mode)`.
-fn chmod(ctx: &mut Ctx<'_>) -> Step {
-    ctx.arg_path(0);
-    arg_umode(ctx, 1);
+/// A mode: `chmod`, `fchmod`, `fchmodat`, `mkdir`, `mkdirat`.
+fn mode_rest(ctx: &mut Ctx<'_>, i: usize) -> Step {
+    arg_umode(ctx, i);
     Step::Done(Ret::Dec)
 }
 
-/// `fchmodat(dirfd, path, mode)`, `mkdirat(dirfd, path, mode)`.
-fn fchmodat(ctx: &mut Ctx<'_>) -> Step {
-    dirfd(ctx, 0);
-    ctx.arg_path(1);
-    arg_umode(ctx, 2);
-    Step::Done(Ret::Dec)
-}
-
-/// `fchmod(fd, mode)`.
-fn fchmod(ctx: &mut Ctx<'_>) -> Step {
-    ctx.arg_fd(0);
-    arg_umode(ctx, 1);
-    Step::Done(Ret::Dec)
-}
-
-/// `chown(path, owner, group)`, `lchown`.
-fn chown(ctx: &mut Ctx<'_>) -> Step {
-    ctx.arg_path(0);
-    arg_id(ctx, 1);
-    arg_id(ctx, 2);
-    Step::Done(Ret::Dec)
-}
-
-/// `fchown(fd, owner, group)`.
-fn fchown(ctx: &mut Ctx<'_>) -> Step {
-    ctx.arg_fd(0);
-    arg_id(ctx, 1);
-    arg_id(ctx, 2);
+/// Owner and group: `chown`, `lchown`, `fchown`.
+fn owner_rest(ctx: &mut Ctx<'_>, i: usize) -> Step {
+    arg_id(ctx, i);
+    arg_id(ctx, i + 1);
     Step::Done(Ret::Dec)
 }
 
 /// `fchownat(dirfd, path, owner, group, flags)`.
-fn fchownat(ctx: &mut Ctx<'_>) -> Step {
-    dirfd(ctx, 0);
-    ctx.arg_path(1);
-    arg_id(ctx, 2);
-    arg_id(ctx, 3);
-    ctx.arg_flags(4, &x::AT_FLAGS);
-    Step::Done(Ret::Dec)
+fn fchownat_rest(ctx: &mut Ctx<'_>, i: usize) -> Step {
+    owner_rest(ctx, i);
+    at_flags_rest(ctx, i + 2)
 }
 
 /// `umask(mask)`: the old mask returns in octal.
@@ -618,88 +549,55 @@ fn umask(ctx: &mut Ctx<'_>) -> Step {
 
 // ---- names ----
 
-/// Calls of one path: `unlink`, `rmdir`, `chdir`, `chroot`.
-fn path_only(ctx: &mut Ctx<'_>) -> Step {
-    ctx.arg_path(0);
+/// Nothing more: `unlink`, `rmdir`, `chdir`, `chroot`, `fchdir`, `syncfs`.
+fn nothing(_: &mut Ctx<'_>, _: usize) -> Step {
     Step::Done(Ret::Dec)
 }
 
-/// Calls of one descriptor: `fchdir`, `syncfs`.
-fn fd_only(ctx: &mut Ctx<'_>) -> Step {
-    ctx.arg_fd(0);
+/// `AT_*` flags: `unlinkat(dirfd, path, flags)`.
+fn at_flags_rest(ctx: &mut Ctx<'_>, i: usize) -> Step {
+    ctx.arg_flags(i, &x::AT_FLAGS);
     Step::Done(Ret::Dec)
 }
 
-/// Calls of two paths: `rename`, `link`, `symlink`.
-fn two_paths(ctx: &mut Ctx<'_>) -> Step {
-    ctx.arg_path(0);
-    ctx.arg_path(1);
+/// A second path: `rename`, `link`, `symlink`.
+fn path_rest(ctx: &mut Ctx<'_>, i: usize) -> Step {
+    ctx.arg_path(i);
     Step::Done(Ret::Dec)
 }
 
-/// `unlinkat(dirfd, path, flags)`.
-fn unlinkat(ctx: &mut Ctx<'_>) -> Step {
-    dirfd(ctx, 0);
-    ctx.arg_path(1);
-    ctx.arg_flags(2, &x::AT_FLAGS);
-    Step::Done(Ret::Dec)
-}
-
-/// `renameat(olddirfd, oldpath, newdirfd, newpath)`.
-fn renameat(ctx: &mut Ctx<'_>) -> Step {
-    dirfd(ctx, 0);
-    ctx.arg_path(1);
-    dirfd(ctx, 2);
-    ctx.arg_path(3);
-    Step::Done(Ret::Dec)
+/// A second directory descriptor and path: `renameat`, `symlinkat(target, newdirfd,
+/// linkpath)`.
+fn at_rest(ctx: &mut Ctx<'_>, i: usize) -> Step {
+    ctx.arg_dirfd(i);
+    path_rest(ctx, i + 1)
 }
 
 /// `renameat2(olddirfd, oldpath, newdirfd, newpath, flags)`.
-fn renameat2(ctx: &mut Ctx<'_>) -> Step {
-    renameat(ctx);
-    ctx.arg_flags(4, &x::RENAME_FLAGS);
+fn renameat2_rest(ctx: &mut Ctx<'_>, i: usize) -> Step {
+    at_rest(ctx, i);
+    ctx.arg_flags(i + 2, &x::RENAME_FLAGS);
     Step::Done(Ret::Dec)
 }
 
 /// `linkat(olddirfd, oldpath, newdirfd, newpath, flags)`.
-fn linkat(ctx: &mut Ctx<'_>) -> Step {
-    renameat(ctx);
-    ctx.arg_flags(4, &x::AT_FLAGS);
-    Step::Done(Ret::Dec)
+fn linkat_rest(ctx: &mut Ctx<'_>, i: usize) -> Step {
+    at_rest(ctx, i);
+    at_flags_rest(ctx, i + 2)
 }
 
-/// `symlinkat(target, newdirfd, linkpath)`.
-fn symlinkat(ctx: &mut Ctx<'_>) -> Step {
-    ctx.arg_path(0);
-    dirfd(ctx, 1);
-    ctx.arg_path(2);
-    Step::Done(Ret::Dec)
-}
-
-/// `readlink(path, buf, bufsiz)`: the target at exit, not NUL-terminated.
-fn readlink(ctx: &mut Ctx<'_>) -> Step {
-    readlink_from(ctx, 0)
-}
-
-/// `readlinkat(dirfd, path, buf, bufsiz)`.
-fn readlinkat(ctx: &mut Ctx<'_>) -> Step {
+/// `readlink(path, buf, bufsiz)`, `readlinkat`: the target at exit (not
+/// NUL-terminated: as many bytes as returned).
+fn readlink_rest(ctx: &mut Ctx<'_>, i: usize) -> Step {
     if ctx.entering() {
-        dirfd(ctx, 0);
-    }
-    readlink_from(ctx, 1)
-}
-
-fn readlink_from(ctx: &mut Ctx<'_>, first: usize) -> Step {
-    if ctx.entering() {
-        ctx.arg_path(first);
         return Step::Exit;
     }
     if ctx.failed() {
-        ctx.arg_ptr(first + 1);
+        ctx.arg_ptr(i);
     } else {
-        ctx.arg_buf(first + 1, ctx.rval as u64);
+        ctx.arg_buf(i, ctx.rval as u64);
     }
-    ctx.arg_ulong(first + 2);
+    ctx.arg_ulong(i + 1);
     Step::Done(Ret::Dec)
 }
 
@@ -713,29 +611,18 @@ fn getcwd(ctx: &mut Ctx<'_>) -> Step {
         ctx.line.ptr(ctx.args[0]);
     } else {
         // The length returned counts the NUL.
-        pathn(ctx, ctx.args[0], u64::from((ctx.rval as u32).wrapping_sub(1)));
+        pathn(
+            ctx,
+            ctx.args[0],
+            u64::from((ctx.rval as u32).wrapping_sub(1)),
+        );
     }
     ctx.arg_ulong(1);
     Step::Done(Ret::Dec)
 }
 
-/// `mknod(path, mode, dev)`.
-fn mknod(ctx: &mut Ctx<'_>) -> Step {
-    ctx.arg_path(0);
-    mknod_rest(ctx, 1);
-    Step::Done(Ret::Dec)
-}
-
-/// `mknodat(dirfd, path, mode, dev)`.
-fn mknodat(ctx: &mut Ctx<'_>) -> Step {
-    dirfd(ctx, 0);
-    ctx.arg_path(1);
-    mknod_rest(ctx, 2);
-    Step::Done(Ret::Dec)
-}
-
-/// The mode symbolically, and the device only for device files.
-fn mknod_rest(ctx: &mut Ctx<'_>, i: usize) {
+/// The mode symbolically, and the device only for device files: `mknod`, `mknodat`.
+fn mknod_rest(ctx: &mut Ctx<'_>, i: usize) -> Step {
     let mode = u32::from(ctx.args[i] as u16);
     ctx.line.arg();
     ctx.line.sym(&symbolic_mode(mode));
@@ -743,33 +630,25 @@ fn mknod_rest(ctx: &mut Ctx<'_>, i: usize) {
         ctx.line.arg();
         ctx.line.sym(&dev_text(u64::from(ctx.args[i + 1] as u32)));
     }
+    Step::Done(Ret::Dec)
 }
 
 // ---- sizes and times ----
 
-/// `truncate(path, length)`.
-fn truncate(ctx: &mut Ctx<'_>) -> Step {
-    ctx.arg_path(0);
-    ctx.arg_ulong(1);
-    Step::Done(Ret::Dec)
-}
-
-/// `ftruncate(fd, length)`.
-fn ftruncate(ctx: &mut Ctx<'_>) -> Step {
-    ctx.arg_fd(0);
-    ctx.arg_ulong(1);
+/// A length: `truncate`, `ftruncate`.
+fn length_rest(ctx: &mut Ctx<'_>, i: usize) -> Step {
+    ctx.arg_ulong(i);
     Step::Done(Ret::Dec)
 }
 
 /// `utime(path, times)`: `{actime=T /* date */, modtime=T /* date */}`.
-fn utime(ctx: &mut Ctx<'_>) -> Step {
-    ctx.arg_path(0);
+fn utimbuf_rest(ctx: &mut Ctx<'_>, i: usize) -> Step {
     ctx.line.arg();
     let mut b = [0u8; 16];
-    if fetch_or_addr(ctx, ctx.args[1], &mut b) {
+    if fetch_or_addr(ctx, ctx.args[i], &mut b) {
         ctx.line.struct_begin();
-        for (i, name) in ["actime", "modtime"].into_iter().enumerate() {
-            let t = b.i64_at(8 * i);
+        for (k, name) in ["actime", "modtime"].into_iter().enumerate() {
+            let t = b.i64_at(8 * k);
             ctx.line.field(name);
             ctx.line.dec(t);
             time_comment(ctx, time_text(t, 0, 0, 0));
@@ -779,31 +658,18 @@ fn utime(ctx: &mut Ctx<'_>) -> Step {
     Step::Done(Ret::Dec)
 }
 
-/// `utimes(path, times)`.
-fn utimes(ctx: &mut Ctx<'_>) -> Step {
-    ctx.arg_path(0);
+/// `utimes(path, times)`, `futimesat(dirfd, path, times)`.
+fn timevals_rest(ctx: &mut Ctx<'_>, i: usize) -> Step {
     ctx.line.arg();
-    utime_pair(ctx, ctx.args[1], false);
-    Step::Done(Ret::Dec)
-}
-
-/// `futimesat(dirfd, path, times)`.
-fn futimesat(ctx: &mut Ctx<'_>) -> Step {
-    dirfd(ctx, 0);
-    ctx.arg_path(1);
-    ctx.line.arg();
-    utime_pair(ctx, ctx.args[2], false);
+    utime_pair(ctx, ctx.args[i], false);
     Step::Done(Ret::Dec)
 }
 
 /// `utimensat(dirfd, path, times, flags)`.
-fn utimensat(ctx: &mut Ctx<'_>) -> Step {
-    dirfd(ctx, 0);
-    ctx.arg_path(1);
+fn timespecs_rest(ctx: &mut Ctx<'_>, i: usize) -> Step {
     ctx.line.arg();
-    utime_pair(ctx, ctx.args[2], true);
-    ctx.arg_flags(3, &x::AT_FLAGS);
-    Step::Done(Ret::Dec)
+    utime_pair(ctx, ctx.args[i], true);
+    at_flags_rest(ctx, i + 1)
 }
 
 // ---- extended attributes ----
@@ -821,95 +687,47 @@ fn xattr_value(ctx: &mut Ctx<'_>, addr: u64, insize: u64, size: u64) {
     ctx.line.udec(insize);
 }
 
-/// `setxattr(path, name, value, size, flags)`, `lsetxattr`.
-fn setxattr(ctx: &mut Ctx<'_>) -> Step {
-    ctx.arg_path(0);
-    set_rest(ctx)
-}
-
-/// `fsetxattr(fd, name, value, size, flags)`.
-fn fsetxattr(ctx: &mut Ctx<'_>) -> Step {
-    ctx.arg_fd(0);
-    set_rest(ctx)
-}
-
-fn set_rest(ctx: &mut Ctx<'_>) -> Step {
-    ctx.arg_cstr(1);
-    xattr_value(ctx, ctx.args[2], ctx.args[3], ctx.args[3]);
-    ctx.arg_flags(4, &x::XATTRFLAGS);
+/// `setxattr(path, name, value, size, flags)`, `lsetxattr`, `fsetxattr`.
+fn setxattr_rest(ctx: &mut Ctx<'_>, i: usize) -> Step {
+    ctx.arg_cstr(i);
+    xattr_value(ctx, ctx.args[i + 1], ctx.args[i + 2], ctx.args[i + 2]);
+    ctx.arg_flags(i + 3, &x::XATTRFLAGS);
     Step::Done(Ret::Dec)
 }
 
-/// `getxattr(path, name, value, size)`, `lgetxattr`: the value at exit.
-fn getxattr(ctx: &mut Ctx<'_>) -> Step {
+/// `getxattr(path, name, value, size)`, `lgetxattr`, `fgetxattr`: the value at exit.
+fn getxattr_rest(ctx: &mut Ctx<'_>, i: usize) -> Step {
     if ctx.entering() {
-        ctx.arg_path(0);
-        ctx.arg_cstr(1);
+        ctx.arg_cstr(i);
         return Step::Exit;
     }
-    get_rest(ctx)
-}
-
-/// `fgetxattr(fd, name, value, size)`.
-fn fgetxattr(ctx: &mut Ctx<'_>) -> Step {
-    if ctx.entering() {
-        ctx.arg_fd(0);
-        ctx.arg_cstr(1);
-        return Step::Exit;
-    }
-    get_rest(ctx)
-}
-
-fn get_rest(ctx: &mut Ctx<'_>) -> Step {
     // A failed call's return is -1: too large, so the address prints.
     let size = if ctx.failed() {
         u64::MAX
     } else {
         ctx.rval as u64
     };
-    xattr_value(ctx, ctx.args[2], ctx.args[3], size);
+    xattr_value(ctx, ctx.args[i + 1], ctx.args[i + 2], size);
     Step::Done(Ret::Dec)
 }
 
-/// `listxattr(path, list, size)`, `llistxattr`: the names at exit.
-fn listxattr(ctx: &mut Ctx<'_>) -> Step {
+/// `listxattr(path, list, size)`, `llistxattr`, `flistxattr`: the names at exit.
+fn listxattr_rest(ctx: &mut Ctx<'_>, i: usize) -> Step {
     if ctx.entering() {
-        ctx.arg_path(0);
         return Step::Exit;
     }
-    list_rest(ctx)
-}
-
-/// `flistxattr(fd, list, size)`.
-fn flistxattr(ctx: &mut Ctx<'_>) -> Step {
-    if ctx.entering() {
-        ctx.arg_fd(0);
-        return Step::Exit;
-    }
-    list_rest(ctx)
-}
-
-fn list_rest(ctx: &mut Ctx<'_>) -> Step {
-    if ctx.args[2] == 0 || ctx.failed() {
-        ctx.arg_ptr(1);
+    if ctx.args[i + 1] == 0 || ctx.failed() {
+        ctx.arg_ptr(i);
     } else {
-        ctx.arg_buf(1, ctx.rval as u64);
+        ctx.arg_buf(i, ctx.rval as u64);
     }
-    ctx.arg_ulong(2);
+    ctx.arg_ulong(i + 1);
     Step::Done(Ret::Dec)
 }
 
-/// `removexattr(path, name)`, `lremovexattr`.
-fn removexattr(ctx: &mut Ctx<'_>) -> Step {
-    ctx.arg_path(0);
-    ctx.arg_cstr(1);
-    Step::Done(Ret::Dec)
-}
-
-/// `fremovexattr(fd, name)`.
-fn fremovexattr(ctx: &mut Ctx<'_>) -> Step {
-    ctx.arg_fd(0);
-    ctx.arg_cstr(1);
+/// An attribute's name: `removexattr`, `lremovexattr`, `fremovexattr`.
+fn name_rest(ctx: &mut Ctx<'_>, i: usize) -> Step {
+    ctx.arg_cstr(i);
     Step::Done(Ret::Dec)
 }
 
@@ -963,9 +781,8 @@ fn mount(ctx: &mut Ctx<'_>) -> Step {
 }
 
 /// `umount2(target, flags)`.
-fn umount2(ctx: &mut Ctx<'_>) -> Step {
-    ctx.arg_path(0);
-    ctx.arg_flags(1, &x::UMOUNT_FLAGS);
+fn umount2_rest(ctx: &mut Ctx<'_>, i: usize) -> Step {
+    ctx.arg_flags(i, &x::UMOUNT_FLAGS);
     Step::Done(Ret::Dec)
 }
 
@@ -1015,14 +832,9 @@ mod text_tests {
     fn devices_print_like_strace() {
         assert_eq!(dev_text(0), "makedev(0, 0)");
         assert_eq!(dev_text(0x801), "makedev(0x8, 0x1)");
-        assert_eq!(dev_text(0x0000_1234_5678_9abc), "makedev(0x189a, 0x234567bc)");
-    }
-
-    #[test]
-    fn assoc_paths_escape_angle_brackets() {
-        assert_eq!(quote_assoc(b"/tmp/a<b>", HexStrings::Escaped), "/tmp/a\\74b\\76");
-        assert_eq!(quote_assoc(b"/x\n1", HexStrings::Escaped), "/x\\n1");
-        assert_eq!(quote_assoc(b"/\x01", HexStrings::NonAscii), "\\x2f\\x01");
-        assert_eq!(quote_assoc(b"/", HexStrings::All), "\\x2f");
+        assert_eq!(
+            dev_text(0x0000_1234_5678_9abc),
+            "makedev(0x189a, 0x234567bc)"
+        );
     }
 }

@@ -5,46 +5,36 @@
 //! device file) then `...`; with `-v` every field, times with their local date.
 
 use super::{
-    S_IFBLK, S_IFCHR, S_IFMT, bare, dev_text, dirfd, fetch_or_addr, local_pair, symbolic_mode,
+    S_IFBLK, S_IFCHR, S_IFMT, bare, dev_text, fetch_or_addr, local_pair, symbolic_mode,
     time_comment, time_text,
 };
+use crate::decode::line::write_flags;
 use crate::decode::xlat_generated as x;
 use crate::decode::{Ctx, Ret, Step};
 use crate::mem::Fields;
 
-/// `stat(path, buf)`, `lstat(path, buf)`.
-pub(super) fn stat(ctx: &mut Ctx<'_>) -> Step {
+/// A structure the kernel fills, at argument `i`: printed at exit by `print`.
+fn filled_at_exit(ctx: &mut Ctx<'_>, i: usize, print: fn(&mut Ctx<'_>, u64)) -> Step {
     if ctx.entering() {
-        ctx.arg_path(0);
         return Step::Exit;
     }
     ctx.line.arg();
-    stat_buf(ctx, ctx.args[1]);
+    print(ctx, ctx.args[i]);
     Step::Done(Ret::Dec)
 }
 
-/// `fstat(fd, buf)`.
-pub(super) fn fstat(ctx: &mut Ctx<'_>) -> Step {
-    if ctx.entering() {
-        ctx.arg_fd(0);
-        return Step::Exit;
-    }
-    ctx.line.arg();
-    stat_buf(ctx, ctx.args[1]);
-    Step::Done(Ret::Dec)
+/// `stat(path, buf)`, `lstat`, `fstat(fd, buf)`.
+pub(super) fn stat_rest(ctx: &mut Ctx<'_>, i: usize) -> Step {
+    filled_at_exit(ctx, i, stat_buf)
 }
 
-/// `newfstatat(dirfd, path, buf, flags)`.
-pub(super) fn newfstatat(ctx: &mut Ctx<'_>) -> Step {
-    if ctx.entering() {
-        dirfd(ctx, 0);
-        ctx.arg_path(1);
-        return Step::Exit;
+/// `newfstatat(dirfd, path, buf, flags)`: the flags at exit too, after the structure.
+pub(super) fn newfstatat_rest(ctx: &mut Ctx<'_>, i: usize) -> Step {
+    let step = stat_rest(ctx, i);
+    if ctx.exiting {
+        ctx.arg_flags(i + 1, &x::AT_FLAGS);
     }
-    ctx.line.arg();
-    stat_buf(ctx, ctx.args[2]);
-    ctx.arg_flags(3, &x::AT_FLAGS);
-    Step::Done(Ret::Dec)
+    step
 }
 
 /// x86_64's `struct stat` (144 bytes).
@@ -116,14 +106,12 @@ const STATX_DIOALIGN: u32 = 0x2000;
 const AT_STATX_SYNC_TYPE: u64 = 0x6000;
 
 /// `statx(dirfd, path, flags, mask, buf)`.
-pub(super) fn statx(ctx: &mut Ctx<'_>) -> Step {
+pub(super) fn statx_rest(ctx: &mut Ctx<'_>, i: usize) -> Step {
     if ctx.entering() {
-        dirfd(ctx, 0);
-        ctx.arg_path(1);
         // The sync type first (by name even when zero), then the other AT_* flags.
-        let flags = u64::from(ctx.args[2] as u32);
+        let flags = u64::from(ctx.args[i] as u32);
         let mut text = String::new();
-        crate::decode::line::write_flags(
+        write_flags(
             &mut text,
             &bare(&x::AT_STATX_SYNC_TYPES),
             flags & AT_STATX_SYNC_TYPE,
@@ -131,16 +119,16 @@ pub(super) fn statx(ctx: &mut Ctx<'_>) -> Step {
         let rest = flags & !AT_STATX_SYNC_TYPE;
         if rest != 0 {
             text.push('|');
-            crate::decode::line::write_flags(&mut text, &bare(&x::AT_FLAGS), rest);
+            write_flags(&mut text, &bare(&x::AT_FLAGS), rest);
         }
         ctx.line.arg();
         ctx.line.sym(&text);
-        ctx.arg_flags(3, &x::STATX_MASKS);
+        ctx.arg_flags(i + 1, &x::STATX_MASKS);
         return Step::Exit;
     }
     ctx.line.arg();
     let mut b = [0u8; 256];
-    if !fetch_or_addr(ctx, ctx.args[4], &mut b) {
+    if !fetch_or_addr(ctx, ctx.args[i + 2], &mut b) {
         return Step::Done(Ret::Dec);
     }
     let mask = b.u32_at(0);
@@ -238,26 +226,9 @@ pub(super) fn statx(ctx: &mut Ctx<'_>) -> Step {
     Step::Done(Ret::Dec)
 }
 
-/// `statfs(path, buf)`.
-pub(super) fn statfs(ctx: &mut Ctx<'_>) -> Step {
-    if ctx.entering() {
-        ctx.arg_path(0);
-        return Step::Exit;
-    }
-    ctx.line.arg();
-    statfs_buf(ctx, ctx.args[1]);
-    Step::Done(Ret::Dec)
-}
-
-/// `fstatfs(fd, buf)`.
-pub(super) fn fstatfs(ctx: &mut Ctx<'_>) -> Step {
-    if ctx.entering() {
-        ctx.arg_fd(0);
-        return Step::Exit;
-    }
-    ctx.line.arg();
-    statfs_buf(ctx, ctx.args[1]);
-    Step::Done(Ret::Dec)
+/// `statfs(path, buf)`, `fstatfs(fd, buf)`.
+pub(super) fn statfs_rest(ctx: &mut Ctx<'_>, i: usize) -> Step {
+    filled_at_exit(ctx, i, statfs_buf)
 }
 
 /// x86_64's `struct statfs` (120 bytes); every field, abbreviated or not.

@@ -88,7 +88,13 @@ impl Tm {
 /// The process's zone, loaded at first use.
 pub(crate) fn local() -> &'static Zone {
     static ZONE: OnceLock<Zone> = OnceLock::new();
-    ZONE.get_or_init(|| Zone::from_tz(std::env::var_os("TZ").as_deref().map(|s| s.as_encoded_bytes())))
+    ZONE.get_or_init(|| {
+        Zone::from_tz(
+            std::env::var_os("TZ")
+                .as_deref()
+                .map(|s| s.as_encoded_bytes()),
+        )
+    })
 }
 
 impl Zone {
@@ -133,7 +139,9 @@ impl Zone {
     /// footer), the 32-bit one of version 1. `None` when it is not one.
     fn parse(data: &[u8]) -> Option<Zone> {
         fn be32(d: &[u8], at: usize) -> Option<u32> {
-            Some(u32::from_be_bytes(d.get(at..at.checked_add(4)?)?.try_into().ok()?))
+            Some(u32::from_be_bytes(
+                d.get(at..at.checked_add(4)?)?.try_into().ok()?,
+            ))
         }
         fn counts(d: &[u8], at: usize) -> Option<[usize; 6]> {
             let mut c = [0; 6];
@@ -247,10 +255,7 @@ impl Rule {
             return self.std;
         };
         let (year, _, _) = civil(local.div_euclid(86_400));
-        let (Some(s), Some(e)) = (
-            start.utc(year, self.std),
-            end.utc(year, dst),
-        ) else {
+        let (Some(s), Some(e)) = (start.utc(year, self.std), end.utc(year, dst)) else {
             return self.std;
         };
         let in_dst = if s < e {
@@ -481,15 +486,27 @@ mod tests {
         assert_eq!(fmt(&z, -62_135_596_800), "1-01-01T00:00:00+0000");
         assert_eq!(fmt(&z, -62_198_755_200), "-1-01-01T00:00:00+0000");
         assert_eq!(fmt(&z, -100_000_000_000), "-1199-02-15T14:13:20+0000");
-        assert_eq!(fmt(&z, 67_767_976_233_532_799), "2147483647-12-31T23:59:59+0000");
-        assert_eq!(fmt(&z, 67_768_036_191_676_799), "-2147481749-12-31T23:59:59+0000");
+        assert_eq!(
+            fmt(&z, 67_767_976_233_532_799),
+            "2147483647-12-31T23:59:59+0000"
+        );
+        assert_eq!(
+            fmt(&z, 67_768_036_191_676_799),
+            "-2147481749-12-31T23:59:59+0000"
+        );
         assert_eq!(fmt(&z, 67_768_036_191_676_800), "NULL");
-        assert_eq!(fmt(&z, -67_768_040_609_740_800), "-2147481748-01-01T00:00:00+0000");
+        assert_eq!(
+            fmt(&z, -67_768_040_609_740_800),
+            "-2147481748-01-01T00:00:00+0000"
+        );
         assert_eq!(fmt(&z, -67_768_040_609_740_801), "NULL");
         assert_eq!(fmt(&z, i64::MAX), "NULL");
         assert_eq!(fmt(&z, i64::MIN), "NULL");
         let tm = z.localtime(1_700_000_000).unwrap();
-        assert_eq!(tm.format(Some((123, 9))), "2023-11-14T22:13:20.000000123+0000");
+        assert_eq!(
+            tm.format(Some((123, 9))),
+            "2023-11-14T22:13:20.000000123+0000"
+        );
     }
 
     #[test]
