@@ -89,6 +89,14 @@ const NAMES: &[&str] = &[
     "umount2",
     "name_to_handle_at",
     "open_by_handle_at",
+    "acct",
+    "swapon",
+    "swapoff",
+    "uselib",
+    "pivot_root",
+    "open_tree",
+    "move_mount",
+    "fspick",
 ];
 
 /// The options of a comparison: `extra`, this family's calls, no signal lines (their
@@ -276,6 +284,11 @@ sc(165, b"none", b"/nonexistent", b"tmpfs", 0x1 | 0x400, b"size=1m"); sc(165, b"
 sc(165, b"/a", b"/nonexistent", b"x", 0x20 | 0x2, b"y"); sc(165, b"/a", b"/nonexistent", 0, 0xc0ed0000, 0); sc(165, b"/a", b"/nonexistent", 0, 0xc0ed0040, 0)
 sc(165, 0, b"/nonexistent", BAD, 0x80000000 | 0x40000 | (1 << 40), BAD)
 sc(166, b"/nonexistent", 2); sc(166, b"/nonexistent", 0x10 | 8)
+sc(163, b"/nonexistent"); sc(168, b"/nonexistent"); sc(134, b"/nonexistent"); sc(155, b"/nonexistent", b"/nonexistent2")
+sc(167, b"/nonexistent", 0x8000 | 5); sc(167, b"/nonexistent", 0); sc(167, b"/nonexistent", 0x80000 | 0x10000 | 0x7fff)
+sc(428, AT, b"/nonexistent", 0x1 | 0x80000 | 0x8000); sc(428, AT, b"/nonexistent", 0x40000000)
+sc(429, AT, b"/nonexistent", AT, b"/nonexistent2", 0x1 | 0x40 | 0x100); sc(429, 999, b"", AT, b"x", 0x8000)
+sc(433, AT, b"/nonexistent", 0xf); sc(433, AT, b"/nonexistent", 0x10)
 h = (ctypes.c_uint32 * 40)(128)
 mid = ctypes.c_int(0)
 sc(303, AT, b"f", addr(h), addr(mid), 0); h[0] = 1; sc(303, AT, b"f", addr(h), addr(mid), 0x400); sc(303, AT, b"f", BAD, addr(mid), 0x1000); sc(303, AT, b"f", 0, 0, 0x1)
@@ -376,7 +389,7 @@ fn desc_variant_lines_of_this_family_match_strace() {
     let dir = scratch();
     let script = format!(
         "cd {} && mkdir -p D && echo hi > D/f && cp -a D E && rm -r D E && \
-         ls -la /etc /usr/share/doc >/dev/null && cat /etc/passwd >/dev/null",
+         ls -la /etc >/dev/null && cat /etc/passwd >/dev/null",
         dir.path().display()
     );
     let cmd = ["sh", "-c", script.as_str()];

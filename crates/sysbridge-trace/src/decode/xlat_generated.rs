@@ -369,6 +369,57 @@ pub(crate) static DIRENT_TYPES: Xlat = Xlat {
     unknown: Some("DT_???"),
 };
 
+/// `swap_flags` (flags).
+pub(crate) static SWAP_FLAGS: Xlat = Xlat {
+    entries: &[
+        (0x8000, "SWAP_FLAG_PREFER"),
+        (0x10000, "SWAP_FLAG_DISCARD"),
+        (0x20000, "SWAP_FLAG_DISCARD_ONCE"),
+        (0x40000, "SWAP_FLAG_DISCARD_PAGES"),
+    ],
+    unknown: Some("SWAP_FLAG_???"),
+};
+
+/// `open_tree_flags` (flags).
+pub(crate) static OPEN_TREE_FLAGS: Xlat = Xlat {
+    entries: &[
+        (0x1, "OPEN_TREE_CLONE"),
+        (0x80000, "OPEN_TREE_CLOEXEC"),
+        (0x100, "AT_SYMLINK_NOFOLLOW"),
+        (0x200, "AT_REMOVEDIR"),
+        (0x400, "AT_SYMLINK_FOLLOW"),
+        (0x800, "AT_NO_AUTOMOUNT"),
+        (0x1000, "AT_EMPTY_PATH"),
+        (0x8000, "AT_RECURSIVE"),
+    ],
+    unknown: Some("OPEN_TREE_???"),
+};
+
+/// `move_mount_flags` (flags).
+pub(crate) static MOVE_MOUNT_FLAGS: Xlat = Xlat {
+    entries: &[
+        (0x1, "MOVE_MOUNT_F_SYMLINKS"),
+        (0x2, "MOVE_MOUNT_F_AUTOMOUNTS"),
+        (0x4, "MOVE_MOUNT_F_EMPTY_PATH"),
+        (0x10, "MOVE_MOUNT_T_SYMLINKS"),
+        (0x20, "MOVE_MOUNT_T_AUTOMOUNTS"),
+        (0x40, "MOVE_MOUNT_T_EMPTY_PATH"),
+        (0x100, "MOVE_MOUNT_SET_GROUP"),
+    ],
+    unknown: Some("MOVE_MOUNT_???"),
+};
+
+/// `fspick_flags` (flags).
+pub(crate) static FSPICK_FLAGS: Xlat = Xlat {
+    entries: &[
+        (0x1, "FSPICK_CLOEXEC"),
+        (0x2, "FSPICK_SYMLINK_NOFOLLOW"),
+        (0x4, "FSPICK_NO_AUTOMOUNT"),
+        (0x8, "FSPICK_EMPTY_PATH"),
+    ],
+    unknown: Some("FSPICK_???"),
+};
+
 /// `siginfo_codes` (enumeration).
 pub(crate) static SIGINFO_CODES: Xlat = Xlat {
     entries: &[

@@ -1,4 +1,5 @@
-//! Files by path: opening, stat, links, directories, permissions, xattrs, file systems.
+//! Files by path: opening, stat, links, directories, permissions, xattrs, file systems
+//! (mount, the new mount API's open_tree/move_mount/fspick, swap, acct).
 //!
 //! What each call prints, and when, follows strace 6.1: paths whole (no `-s` limit),
 //! modes as `%#03o` (`0644`, `000`), `st_mode` symbolically (`S_IFREG|0644`), devices
@@ -45,13 +46,21 @@ pub(super) fn lookup(nr: Sysno) -> Option<Decoder> {
         Sysno::fstatfs => |c| by_fd(c, stat::statfs_rest),
         Sysno::readlink => |c| by_path(c, readlink_rest),
         Sysno::readlinkat => |c| by_at(c, readlink_rest),
-        Sysno::unlink | Sysno::rmdir | Sysno::chdir | Sysno::chroot => |c| by_path(c, nothing),
+        Sysno::unlink
+        | Sysno::rmdir
+        | Sysno::chdir
+        | Sysno::chroot
+        | Sysno::acct
+        | Sysno::swapoff
+        | Sysno::uselib => |c| by_path(c, nothing),
         Sysno::fchdir | Sysno::syncfs => |c| by_fd(c, nothing),
         Sysno::unlinkat => |c| by_at(c, at_flags_rest),
         Sysno::mkdir | Sysno::chmod => |c| by_path(c, mode_rest),
         Sysno::mkdirat | Sysno::fchmodat => |c| by_at(c, mode_rest),
         Sysno::fchmod => |c| by_fd(c, mode_rest),
-        Sysno::rename | Sysno::link | Sysno::symlink => |c| by_path(c, path_rest),
+        Sysno::rename | Sysno::link | Sysno::symlink | Sysno::pivot_root => {
+            |c| by_path(c, path_rest)
+        }
         Sysno::renameat => |c| by_at(c, at_rest),
         Sysno::renameat2 => |c| by_at(c, renameat2_rest),
         Sysno::linkat => |c| by_at(c, linkat_rest),
@@ -76,6 +85,10 @@ pub(super) fn lookup(nr: Sysno) -> Option<Decoder> {
         Sysno::removexattr | Sysno::lremovexattr => |c| by_path(c, name_rest),
         Sysno::fremovexattr => |c| by_fd(c, name_rest),
         Sysno::umount2 => |c| by_path(c, umount2_rest),
+        Sysno::swapon => |c| by_path(c, swapon_rest),
+        Sysno::open_tree => |c| by_at(c, open_tree_rest),
+        Sysno::move_mount => |c| by_at(c, move_mount_rest),
+        Sysno::fspick => |c| by_at(c, fspick_rest),
         Sysno::getcwd => getcwd,
         Sysno::umask => umask,
         Sysno::mount => mount,
@@ -784,6 +797,41 @@ fn mount(ctx: &mut Ctx<'_>) -> Step {
 fn umount2_rest(ctx: &mut Ctx<'_>, i: usize) -> Step {
     ctx.arg_flags(i, &x::UMOUNT_FLAGS);
     Step::Done(Ret::Dec)
+}
+
+/// `swapon(path, flags)`: the flags by name, then the priority in the low bits
+/// (`SWAP_FLAG_PREFER|5`, or `0`).
+fn swapon_rest(ctx: &mut Ctx<'_>, i: usize) -> Step {
+    const PRIO_MASK: u64 = 0x7fff;
+    let flags = u64::from(ctx.args[i] as u32);
+    let mut text = String::new();
+    if flags & !PRIO_MASK != 0 {
+        write_flags(&mut text, &x::SWAP_FLAGS, flags & !PRIO_MASK);
+        text.push('|');
+    }
+    text.push_str(&(flags & PRIO_MASK).to_string());
+    ctx.line.arg();
+    ctx.line.sym(&text);
+    Step::Done(Ret::Dec)
+}
+
+/// `open_tree(dirfd, path, flags)`: a new descriptor.
+fn open_tree_rest(ctx: &mut Ctx<'_>, i: usize) -> Step {
+    ctx.arg_flags(i, &x::OPEN_TREE_FLAGS);
+    Step::Done(Ret::Fd)
+}
+
+/// `move_mount(from_dirfd, from_path, to_dirfd, to_path, flags)`.
+fn move_mount_rest(ctx: &mut Ctx<'_>, i: usize) -> Step {
+    at_rest(ctx, i);
+    ctx.arg_flags(i + 2, &x::MOVE_MOUNT_FLAGS);
+    Step::Done(Ret::Dec)
+}
+
+/// `fspick(dirfd, path, flags)`: a new descriptor.
+fn fspick_rest(ctx: &mut Ctx<'_>, i: usize) -> Step {
+    ctx.arg_flags(i, &x::FSPICK_FLAGS);
+    Step::Done(Ret::Fd)
 }
 
 /// A copy of `table` without its unknown comment (strace's `printflags(…, NULL)`).
