@@ -3,8 +3,9 @@
 //!
 //! A decoder is called at the call's entry with [`Ctx::entering`] true. It prints the
 //! arguments it can (those the kernel reads) and returns [`Step::Exit`] if more are to
-//! be printed at exit (those the kernel writes), else [`Step::Done`]. At exit it is
-//! called again and returns [`Step::Done`] with the form of the return value. This is
+//! be printed at exit (those the kernel writes), [`Step::Result`] if only the form of
+//! the return value waits for the exit, else [`Step::Done`]. At exit it is called
+//! again and returns [`Step::Done`] with the form of the return value. This is
 //! strace's model, which its output format follows: `read(3, ` at entry,
 //! `"..."..., 832) = 832` at exit.
 
@@ -18,7 +19,12 @@ mod generic;
 mod mem;
 mod net;
 mod process;
+#[cfg(test)]
+mod robustness;
+pub(crate) mod siginfo;
 mod signal;
+#[cfg(test)]
+mod testing;
 mod time;
 pub(crate) mod types;
 pub(crate) mod xlat_generated;
@@ -54,6 +60,9 @@ pub(crate) enum Ret {
 pub(crate) enum Step {
     /// Call me again at exit: more arguments are printed then.
     Exit,
+    /// Every argument is printed, but call me again at exit to say how the return
+    /// value prints (`prctl(PR_GET_DUMPABLE) = 1 (SUID_DUMP_USER)`); print nothing then.
+    Result,
     /// Everything is printed; print the return value this way.
     Done(Ret),
 }
@@ -95,6 +104,8 @@ pub(crate) struct Ctx<'a> {
     pub(crate) error: Option<Errno>,
     /// A value a decoder keeps from entry to exit.
     pub(crate) saved: &'a mut u64,
+    /// The thread's last call whose exit was printed (what `restart_syscall` resumes).
+    pub(crate) prev_nr: Option<u64>,
     /// Whether large structures print abbreviated (`-e abbrev=`, `-v`).
     pub(crate) abbrev: bool,
     /// Whether structure arguments are decoded at all (`-e verbose=`).
@@ -286,6 +297,33 @@ impl Ctx<'_> {
     /// Reads `buf.len()` bytes at `addr`; false when they cannot all be read.
     pub(crate) fn read(&mut self, addr: u64, buf: &mut [u8]) -> bool {
         addr != 0 && self.mem.read(self.tid, addr, buf).is_ok()
+    }
+
+    /// Fetches a structure at `addr` the way strace decides to: never from `NULL`,
+    /// never when structures are not decoded (`-e verbose=`), never at the exit of a
+    /// failed call (the kernel wrote nothing), and only when all of it is readable.
+    pub(crate) fn fetch(&mut self, addr: u64, buf: &mut [u8]) -> bool {
+        addr != 0 && self.verbose && (self.entering() || !self.failed()) && self.read(addr, buf)
+    }
+
+    /// [`Ctx::fetch`], or, when it cannot, prints the address (`NULL`, `0x...`):
+    /// strace's `umove_or_printaddr`.
+    pub(crate) fn fetch_or_addr(&mut self, addr: u64, buf: &mut [u8]) -> bool {
+        let fetched = self.fetch(addr, buf);
+        if !fetched {
+            self.line.ptr(addr);
+        }
+        fetched
+    }
+
+    /// [`Ctx::fetch_or_addr`] for what the kernel writes even when the call fails
+    /// (strace's `umove_or_printaddr_ignore_syserror`).
+    pub(crate) fn fetch_or_addr_despite_error(&mut self, addr: u64, buf: &mut [u8]) -> bool {
+        let fetched = addr != 0 && self.verbose && self.read(addr, buf);
+        if !fetched {
+            self.line.ptr(addr);
+        }
+        fetched
     }
 
     /// Reads a native-endian `i32` at `addr`.

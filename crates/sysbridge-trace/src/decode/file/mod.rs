@@ -17,7 +17,7 @@ mod tz;
 use sysbridge::Sysno;
 
 use super::line::{Xlat, write_flags};
-use super::{Ctx, Decoder, Ret, Step};
+use super::{Ctx, Decoder, Ret, Step, types};
 use crate::decode::xlat_generated as x;
 use crate::mem::Fields;
 use crate::options::HexStrings;
@@ -227,17 +227,6 @@ pub(crate) fn open_modes(flags: u64) -> String {
 
 // ---- argument printers of this family ----
 
-/// Reads a structure the way strace's `umove_or_printaddr` does: not at a NULL
-/// address, not when structures are not decoded (`-e verbose=`), not at the exit of a
-/// failed call; else the address is printed and false returned.
-fn fetch_or_addr(ctx: &mut Ctx<'_>, addr: u64, buf: &mut [u8]) -> bool {
-    let ok = addr != 0 && ctx.verbose && (ctx.entering() || !ctx.failed()) && ctx.read(addr, buf);
-    if !ok {
-        ctx.line.ptr(addr);
-    }
-    ok
-}
-
 /// A mode argument as `%#03o` of its low 16 bits (strace's `print_numeric_umode_t`).
 fn arg_umode(ctx: &mut Ctx<'_>, i: usize) {
     ctx.line.arg();
@@ -247,12 +236,7 @@ fn arg_umode(ctx: &mut Ctx<'_>, i: usize) {
 /// A user or group id: `-1` for (uid_t)-1, else unsigned.
 fn arg_id(ctx: &mut Ctx<'_>, i: usize) {
     ctx.line.arg();
-    let v = ctx.args[i] as u32;
-    if v == u32::MAX {
-        ctx.line.dec(-1);
-    } else {
-        ctx.line.udec(u64::from(v));
-    }
+    types::id(ctx.line, ctx.args[i] as u32);
 }
 
 /// A path of at most `n` bytes (strace's `printpathn`): `NULL`, the address if
@@ -343,7 +327,7 @@ fn time_comment(ctx: &mut Ctx<'_>, text: Option<String>) {
 /// with `UTIME_NOW`/`UTIME_OMIT` of utimensat(2).
 fn utime_pair(ctx: &mut Ctx<'_>, addr: u64, nanos: bool) {
     let mut b = [0u8; 32];
-    if !fetch_or_addr(ctx, addr, &mut b) {
+    if !ctx.fetch_or_addr(addr, &mut b) {
         return;
     }
     local_pair(ctx, |ctx, i| {
@@ -357,12 +341,8 @@ fn utime_pair(ctx: &mut Ctx<'_>, addr: u64, nanos: bool) {
             });
             return;
         }
-        ctx.line.struct_begin();
-        ctx.line.field("tv_sec");
-        ctx.line.dec(sec);
-        ctx.line.field(if nanos { "tv_nsec" } else { "tv_usec" });
-        ctx.line.udec(frac as u64);
-        ctx.line.struct_end();
+        let elem = &b[16 * i..16 * i + 16];
+        types::seconds_and(ctx.line, elem, if nanos { "tv_nsec" } else { "tv_usec" });
         let text = if nanos {
             time_text(sec, frac as u64, 999_999_999, 9)
         } else {
@@ -404,7 +384,7 @@ fn openat2_rest(ctx: &mut Ctx<'_>, i: usize) -> Step {
 fn open_how(ctx: &mut Ctx<'_>, addr: u64, size: u64) {
     const MIN_SIZE: u64 = 24;
     let mut how = [0u8; 24];
-    if size < MIN_SIZE || !fetch_or_addr(ctx, addr, &mut how) {
+    if size < MIN_SIZE || !ctx.fetch_or_addr(addr, &mut how) {
         if size < MIN_SIZE {
             ctx.line.ptr(addr);
         }
@@ -445,7 +425,7 @@ fn open_by_handle_rest(ctx: &mut Ctx<'_>, i: usize) -> Step {
     ctx.line.arg();
     let addr = ctx.args[i];
     let mut h = [0u8; 8];
-    if fetch_or_addr(ctx, addr, &mut h) {
+    if ctx.fetch_or_addr(addr, &mut h) {
         ctx.line.struct_begin();
         ctx.line.field("handle_bytes");
         ctx.line.udec(u64::from(h.u32_at(0)));
@@ -481,7 +461,7 @@ fn name_to_handle_rest(ctx: &mut Ctx<'_>, i: usize) -> Step {
     if ctx.entering() {
         ctx.line.arg();
         let mut h = [0u8; 8];
-        if !fetch_or_addr(ctx, addr, &mut h) {
+        if !ctx.fetch_or_addr(addr, &mut h) {
             ctx.arg_ptr(i + 1);
             ctx.arg_flags(i + 2, &x::NAME_TO_HANDLE_AT_FLAGS);
             return Step::Done(Ret::Dec);
@@ -497,8 +477,8 @@ fn name_to_handle_rest(ctx: &mut Ctx<'_>, i: usize) -> Step {
     if (!ctx.failed() || overflow) && ctx.read(addr, &mut h) {
         let bytes = h.u32_at(0);
         if u64::from(bytes) != *ctx.saved {
-            // strace's "value changed" arrow: no builder call says it.
-            ctx.line.text_fmt(format_args!(" => {bytes}"));
+            ctx.line.changed();
+            ctx.line.udec(u64::from(bytes));
         }
         if !ctx.failed() {
             ctx.line.field("handle_type");
@@ -509,13 +489,7 @@ fn name_to_handle_rest(ctx: &mut Ctx<'_>, i: usize) -> Step {
     }
     ctx.line.struct_end();
     ctx.line.arg();
-    let mut id = [0u8; 4];
-    if fetch_or_addr(ctx, ctx.args[i + 1], &mut id) {
-        ctx.line.array_begin();
-        ctx.line.elem();
-        ctx.line.dec(i64::from(id.i32_at(0)));
-        ctx.line.array_end();
-    }
+    ctx.num_i32_at(ctx.args[i + 1]);
     ctx.arg_flags(i + 2, &x::NAME_TO_HANDLE_AT_FLAGS);
     Step::Done(Ret::Dec)
 }
@@ -658,7 +632,7 @@ fn length_rest(ctx: &mut Ctx<'_>, i: usize) -> Step {
 fn utimbuf_rest(ctx: &mut Ctx<'_>, i: usize) -> Step {
     ctx.line.arg();
     let mut b = [0u8; 16];
-    if fetch_or_addr(ctx, ctx.args[i], &mut b) {
+    if ctx.fetch_or_addr(ctx.args[i], &mut b) {
         ctx.line.struct_begin();
         for (k, name) in ["actime", "modtime"].into_iter().enumerate() {
             let t = b.i64_at(8 * k);

@@ -5,12 +5,11 @@
 //! device file) then `...`; with `-v` every field, times with their local date.
 
 use super::{
-    S_IFBLK, S_IFCHR, S_IFMT, bare, dev_text, fetch_or_addr, local_pair, symbolic_mode,
-    time_comment, time_text,
+    S_IFBLK, S_IFCHR, S_IFMT, bare, dev_text, local_pair, symbolic_mode, time_comment, time_text,
 };
 use crate::decode::line::write_flags;
 use crate::decode::xlat_generated as x;
-use crate::decode::{Ctx, Ret, Step};
+use crate::decode::{Ctx, Ret, Step, types};
 use crate::mem::Fields;
 
 /// A structure the kernel fills, at argument `i`: printed at exit by `print`.
@@ -40,7 +39,7 @@ pub(super) fn newfstatat_rest(ctx: &mut Ctx<'_>, i: usize) -> Step {
 /// x86_64's `struct stat` (144 bytes).
 fn stat_buf(ctx: &mut Ctx<'_>, addr: u64) {
     let mut b = [0u8; 144];
-    if !fetch_or_addr(ctx, addr, &mut b) {
+    if !ctx.fetch_or_addr(addr, &mut b) {
         return;
     }
     let mode = b.u32_at(24);
@@ -128,7 +127,7 @@ pub(super) fn statx_rest(ctx: &mut Ctx<'_>, i: usize) -> Step {
     }
     ctx.line.arg();
     let mut b = [0u8; 256];
-    if !fetch_or_addr(ctx, ctx.args[i + 2], &mut b) {
+    if !ctx.fetch_or_addr(ctx.args[i + 2], &mut b) {
         return Step::Done(Ret::Dec);
     }
     let mask = b.u32_at(0);
@@ -152,12 +151,7 @@ pub(super) fn statx_rest(ctx: &mut Ctx<'_>, i: usize) -> Step {
         for (bit, name, at) in [(STATX_UID, "stx_uid", 20), (STATX_GID, "stx_gid", 24)] {
             if has(bit) {
                 l.field(name);
-                let id = b.u32_at(at);
-                if id == u32::MAX {
-                    l.dec(-1);
-                } else {
-                    l.udec(u64::from(id));
-                }
+                types::id(l, b.u32_at(at));
             }
         }
     }
@@ -235,7 +229,7 @@ pub(super) fn statfs_rest(ctx: &mut Ctx<'_>, i: usize) -> Step {
 fn statfs_buf(ctx: &mut Ctx<'_>, addr: u64) {
     const ST_VALID: u64 = 0x20;
     let mut b = [0u8; 120];
-    if !fetch_or_addr(ctx, addr, &mut b) {
+    if !ctx.fetch_or_addr(addr, &mut b) {
         return;
     }
     let l = &mut *ctx.line;

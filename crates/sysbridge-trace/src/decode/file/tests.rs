@@ -85,6 +85,7 @@ impl Call {
                 rval: self.rval,
                 error: self.error,
                 saved: &mut saved,
+                prev_nr: None,
                 abbrev: self.abbrev,
                 verbose: self.verbose,
                 line: &mut line,
@@ -103,7 +104,7 @@ impl Call {
             out.push_str(&line.text);
             let ret = match step {
                 Step::Done(r) => r,
-                Step::Exit => Ret::Dec,
+                Step::Exit | Step::Result => Ret::Dec,
             };
             // The JSON side must stay well formed whatever was printed.
             assert!(line.take_json().is_some());
