@@ -4047,6 +4047,410 @@ pub(crate) static AT_FLAGS: Xlat = Xlat {
     unknown: Some("AT_???"),
 };
 
+/// `open_access_modes` (enumeration).
+pub(crate) static OPEN_ACCESS_MODES: Xlat = Xlat {
+    entries: &[
+        (0x0, "O_RDONLY"),
+        (0x1, "O_WRONLY"),
+        (0x2, "O_RDWR"),
+        (0x3, "O_ACCMODE"),
+    ],
+    unknown: None,
+};
+
+/// `open_mode_flags` (flags).
+pub(crate) static OPEN_MODE_FLAGS: Xlat = Xlat {
+    entries: &[
+        (0x40, "O_CREAT"),
+        (0x80, "O_EXCL"),
+        (0x100, "O_NOCTTY"),
+        (0x200, "O_TRUNC"),
+        (0x400, "O_APPEND"),
+        (0x800, "O_NONBLOCK"),
+        (0x101000, "O_SYNC"),
+        (0x100000, "__O_SYNC"),
+        (0x1000, "O_DSYNC"),
+        (0x4000, "O_DIRECT"),
+        (0x8000, "O_LARGEFILE"),
+        (0x20000, "O_NOFOLLOW"),
+        (0x40000, "O_NOATIME"),
+        (0x80000, "O_CLOEXEC"),
+        (0x200000, "O_PATH"),
+        (0x410000, "O_TMPFILE"),
+        (0x400000, "__O_TMPFILE"),
+        (0x10000, "O_DIRECTORY"),
+        (0x2000, "FASYNC"),
+    ],
+    unknown: None,
+};
+
+/// `open_resolve_flags` (flags).
+pub(crate) static OPEN_RESOLVE_FLAGS: Xlat = Xlat {
+    entries: &[
+        (0x1, "RESOLVE_NO_XDEV"),
+        (0x2, "RESOLVE_NO_MAGICLINKS"),
+        (0x4, "RESOLVE_NO_SYMLINKS"),
+        (0x8, "RESOLVE_BENEATH"),
+        (0x10, "RESOLVE_IN_ROOT"),
+        (0x20, "RESOLVE_CACHED"),
+    ],
+    unknown: Some("RESOLVE_???"),
+};
+
+/// `modetypes` (enumeration).
+pub(crate) static MODETYPES: Xlat = Xlat {
+    entries: &[
+        (0x8000, "S_IFREG"),
+        (0xc000, "S_IFSOCK"),
+        (0x1000, "S_IFIFO"),
+        (0xa000, "S_IFLNK"),
+        (0x4000, "S_IFDIR"),
+        (0x6000, "S_IFBLK"),
+        (0x2000, "S_IFCHR"),
+    ],
+    unknown: None,
+};
+
+/// `access_modes` (flags).
+pub(crate) static ACCESS_MODES: Xlat = Xlat {
+    entries: &[(0x0, "F_OK"), (0x4, "R_OK"), (0x2, "W_OK"), (0x1, "X_OK")],
+    unknown: Some("?_OK"),
+};
+
+/// `faccessat_flags` (flags).
+pub(crate) static FACCESSAT_FLAGS: Xlat = Xlat {
+    entries: &[
+        (0x100, "AT_SYMLINK_NOFOLLOW"),
+        (0x200, "AT_EACCESS"),
+        (0x1000, "AT_EMPTY_PATH"),
+    ],
+    unknown: Some("AT_???"),
+};
+
+/// `rename_flags` (flags).
+pub(crate) static RENAME_FLAGS: Xlat = Xlat {
+    entries: &[
+        (0x1, "RENAME_NOREPLACE"),
+        (0x2, "RENAME_EXCHANGE"),
+        (0x4, "RENAME_WHITEOUT"),
+    ],
+    unknown: Some("RENAME_??"),
+};
+
+/// `xattrflags` (flags).
+pub(crate) static XATTRFLAGS: Xlat = Xlat {
+    entries: &[(0x1, "XATTR_CREATE"), (0x2, "XATTR_REPLACE")],
+    unknown: Some("XATTR_???"),
+};
+
+/// `mount_flags` (flags).
+pub(crate) static MOUNT_FLAGS: Xlat = Xlat {
+    entries: &[
+        (0x1, "MS_RDONLY"),
+        (0x2, "MS_NOSUID"),
+        (0x4, "MS_NODEV"),
+        (0x8, "MS_NOEXEC"),
+        (0x10, "MS_SYNCHRONOUS"),
+        (0x20, "MS_REMOUNT"),
+        (0x40, "MS_MANDLOCK"),
+        (0x80, "MS_DIRSYNC"),
+        (0x100, "MS_NOSYMFOLLOW"),
+        (0x400, "MS_NOATIME"),
+        (0x800, "MS_NODIRATIME"),
+        (0x1000, "MS_BIND"),
+        (0x2000, "MS_MOVE"),
+        (0x4000, "MS_REC"),
+        (0x8000, "MS_SILENT"),
+        (0x10000, "MS_POSIXACL"),
+        (0x20000, "MS_UNBINDABLE"),
+        (0x40000, "MS_PRIVATE"),
+        (0x80000, "MS_SLAVE"),
+        (0x100000, "MS_SHARED"),
+        (0x200000, "MS_RELATIME"),
+        (0x400000, "MS_KERNMOUNT"),
+        (0x800000, "MS_I_VERSION"),
+        (0x1000000, "MS_STRICTATIME"),
+        (0x2000000, "MS_LAZYTIME"),
+        (0x4000000, "MS_SUBMOUNT"),
+        (0x8000000, "MS_NOREMOTELOCK"),
+        (0x10000000, "MS_NOSEC"),
+        (0x20000000, "MS_BORN"),
+        (0x40000000, "MS_ACTIVE"),
+        (0x80000000, "MS_NOUSER"),
+    ],
+    unknown: Some("MS_???"),
+};
+
+/// `umount_flags` (flags).
+pub(crate) static UMOUNT_FLAGS: Xlat = Xlat {
+    entries: &[
+        (0x1, "MNT_FORCE"),
+        (0x2, "MNT_DETACH"),
+        (0x4, "MNT_EXPIRE"),
+        (0x8, "UMOUNT_NOFOLLOW"),
+    ],
+    unknown: Some("MNT_???"),
+};
+
+/// `statfs_flags` (flags).
+pub(crate) static STATFS_FLAGS: Xlat = Xlat {
+    entries: &[
+        (0x20, "ST_VALID"),
+        (0x1, "ST_RDONLY"),
+        (0x2, "ST_NOSUID"),
+        (0x4, "ST_NODEV"),
+        (0x8, "ST_NOEXEC"),
+        (0x10, "ST_SYNCHRONOUS"),
+        (0x40, "ST_MANDLOCK"),
+        (0x400, "ST_NOATIME"),
+        (0x800, "ST_NODIRATIME"),
+        (0x1000, "ST_RELATIME"),
+        (0x2000, "ST_NOSYMFOLLOW"),
+    ],
+    unknown: Some("ST_???"),
+};
+
+/// `fsmagic` (enumeration).
+pub(crate) static FSMAGIC: Xlat = Xlat {
+    entries: &[
+        (0x2f, "QNX4_SUPER_MAGIC"),
+        (0x33, "Z3FOLD_MAGIC"),
+        (0x187, "AUTOFS_SUPER_MAGIC"),
+        (0x1373, "DEVFS_SUPER_MAGIC"),
+        (0x137d, "EXT_SUPER_MAGIC"),
+        (0x137f, "MINIX_SUPER_MAGIC"),
+        (0x138f, "MINIX_SUPER_MAGIC2"),
+        (0x1cd1, "DEVPTS_SUPER_MAGIC"),
+        (0x2468, "MINIX2_SUPER_MAGIC"),
+        (0x2478, "MINIX2_SUPER_MAGIC2"),
+        (0x3434, "NILFS_SUPER_MAGIC"),
+        (0x4244, "HFS_SUPER_MAGIC"),
+        (0x482b, "HFSPLUS_SUPER_MAGIC"),
+        (0x4d44, "MSDOS_SUPER_MAGIC"),
+        (0x4d5a, "MINIX3_SUPER_MAGIC"),
+        (0x517b, "SMB_SUPER_MAGIC"),
+        (0x564c, "NCP_SUPER_MAGIC"),
+        (0x5df5, "EXOFS_SUPER_MAGIC"),
+        (0x6969, "NFS_SUPER_MAGIC"),
+        (0x7275, "ROMFS_MAGIC"),
+        (0x72b6, "JFFS2_SUPER_MAGIC"),
+        (0x9660, "ISOFS_SUPER_MAGIC"),
+        (0x9fa0, "PROC_SUPER_MAGIC"),
+        (0x9fa1, "OPENPROM_SUPER_MAGIC"),
+        (0x9fa2, "USBDEVICE_SUPER_MAGIC"),
+        (0xadf5, "ADFS_SUPER_MAGIC"),
+        (0xadff, "AFFS_SUPER_MAGIC"),
+        (0xef51, "EXT2_OLD_SUPER_MAGIC"),
+        (0xef53, "EXT2_SUPER_MAGIC"),
+        (0xf15f, "ECRYPTFS_SUPER_MAGIC"),
+        (0x11954, "UFS_MAGIC"),
+        (0x27e0eb, "CGROUP_SUPER_MAGIC"),
+        (0x414a53, "EFS_SUPER_MAGIC"),
+        (0xc0ffee, "HOSTFS_SUPER_MAGIC"),
+        (0xc36400, "CEPH_SUPER_MAGIC"),
+        (0x1021994, "TMPFS_MAGIC"),
+        (0x1021997, "V9FS_MAGIC"),
+        (0x1161970, "GFS2_MAGIC"),
+        (0x12fd16d, "XIAFS_SUPER_MAGIC"),
+        (0x12ff7b4, "XENIX_SUPER_MAGIC"),
+        (0x12ff7b5, "SYSV4_SUPER_MAGIC"),
+        (0x12ff7b6, "SYSV2_SUPER_MAGIC"),
+        (0x12ff7b7, "COH_SUPER_MAGIC"),
+        (0x2011994, "SHMFS_SUPER_MAGIC"),
+        (0x9041934, "ANON_INODE_FS_MAGIC"),
+        (0xbad1dea, "FUTEXFS_SUPER_MAGIC"),
+        (0x11307854, "MTD_INODE_FS_MAGIC"),
+        (0x13661366, "BALLOON_KVM_MAGIC"),
+        (0x15013346, "UDF_SUPER_MAGIC"),
+        (0x1badface, "BFS_MAGIC"),
+        (0x2011bab0, "EXFAT_SUPER_MAGIC"),
+        (0x24051905, "UBIFS_SUPER_MAGIC"),
+        (0x28cd3d45, "CRAMFS_MAGIC"),
+        (0x2fc12fc1, "ZFS_SUPER_MAGIC"),
+        (0x3153464a, "JFS_SUPER_MAGIC"),
+        (0x42465331, "BEFS_SUPER_MAGIC"),
+        (0x42494e4d, "BINFMTFS_MAGIC"),
+        (0x43415d53, "SMACK_MAGIC"),
+        (0x444d4142, "DMA_BUF_MAGIC"),
+        (0x453dcd28, "CRAMFS_MAGIC_WEND"),
+        (0x454d444d, "DEVMEM_MAGIC"),
+        (0x47504653, "GPFS_SUPER_MAGIC"),
+        (0x50495045, "PIPEFS_MAGIC"),
+        (0x52654973, "REISERFS_SUPER_MAGIC"),
+        (0x5345434d, "SECRETMEM_MAGIC"),
+        (0x5346414f, "AFS_SUPER_MAGIC"),
+        (0x5346544e, "NTFS_SB_MAGIC"),
+        (0x534f434b, "SOCKFS_MAGIC"),
+        (0x54190100, "UFS_CIGAM"),
+        (0x565a4653, "VZFS_SUPER_MAGIC"),
+        (0x57ac6e9d, "STACK_END_MAGIC"),
+        (0x58295829, "ZSMALLOC_MAGIC"),
+        (0x58465342, "XFS_SUPER_MAGIC"),
+        (0x5a3c69f0, "AAFS_MAGIC"),
+        (0x5a4f4653, "ZONEFS_MAGIC"),
+        (0x6165676c, "PSTOREFS_MAGIC"),
+        (0x61756673, "AUFS_SUPER_MAGIC"),
+        (0x62646576, "BDEVFS_MAGIC"),
+        (0x62656570, "CONFIGFS_MAGIC"),
+        (0x62656572, "SYSFS_MAGIC"),
+        (0x63677270, "CGROUP2_SUPER_MAGIC"),
+        (0x64626720, "DEBUGFS_MAGIC"),
+        (0x64646178, "DAXFS_MAGIC"),
+        (0x65735543, "FUSE_CTL_SUPER_MAGIC"),
+        (0x65735546, "FUSE_SUPER_MAGIC"),
+        (0x68191122, "QNX6_SUPER_MAGIC"),
+        (0x6b414653, "AFS_FS_MAGIC"),
+        (0x6c6f6f70, "BINDERFS_SUPER_MAGIC"),
+        (0x6e736673, "NSFS_MAGIC"),
+        (0x73636673, "SECURITYFS_MAGIC"),
+        (0x73717368, "SQUASHFS_MAGIC"),
+        (0x73727279, "BTRFS_TEST_MAGIC"),
+        (0x73757245, "CODA_SUPER_MAGIC"),
+        (0x7461636f, "OCFS2_SUPER_MAGIC"),
+        (0x74726163, "TRACEFS_MAGIC"),
+        (0x794c7630, "OVERLAYFS_SUPER_MAGIC"),
+        (0x858458f6, "RAMFS_MAGIC"),
+        (0x9123683e, "BTRFS_SUPER_MAGIC"),
+        (0x958458f6, "HUGETLBFS_MAGIC"),
+        (0xa501fcf5, "VXFS_SUPER_MAGIC"),
+        (0xabba1974, "XENFS_SUPER_MAGIC"),
+        (0xc7571590, "PPC_CMM_MAGIC"),
+        (0xc97e8168, "LOGFS_MAGIC"),
+        (0xcafe4a11, "BPF_FS_MAGIC"),
+        (0xde5e81e4, "EFIVARFS_MAGIC"),
+        (0xe0f5e1e2, "EROFS_SUPER_MAGIC_V1"),
+        (0xf2f52010, "F2FS_SUPER_MAGIC"),
+        (0xf97cff8c, "SELINUX_MAGIC"),
+        (0xf995e849, "HPFS_SUPER_MAGIC"),
+        (0xfe534d42, "SMB2_SUPER_MAGIC"),
+        (0xff534d42, "CIFS_SUPER_MAGIC"),
+    ],
+    unknown: None,
+};
+
+/// `statx_masks` (flags).
+pub(crate) static STATX_MASKS: Xlat = Xlat {
+    entries: &[
+        (0xfff, "STATX_ALL"),
+        (0x7ff, "STATX_BASIC_STATS"),
+        (0x1, "STATX_TYPE"),
+        (0x2, "STATX_MODE"),
+        (0x4, "STATX_NLINK"),
+        (0x8, "STATX_UID"),
+        (0x10, "STATX_GID"),
+        (0x20, "STATX_ATIME"),
+        (0x40, "STATX_MTIME"),
+        (0x80, "STATX_CTIME"),
+        (0x100, "STATX_INO"),
+        (0x200, "STATX_SIZE"),
+        (0x400, "STATX_BLOCKS"),
+        (0x800, "STATX_BTIME"),
+        (0x1000, "STATX_MNT_ID"),
+        (0x2000, "STATX_DIOALIGN"),
+    ],
+    unknown: Some("STATX_???"),
+};
+
+/// `statx_attrs` (flags).
+pub(crate) static STATX_ATTRS: Xlat = Xlat {
+    entries: &[
+        (0x4, "STATX_ATTR_COMPRESSED"),
+        (0x10, "STATX_ATTR_IMMUTABLE"),
+        (0x20, "STATX_ATTR_APPEND"),
+        (0x40, "STATX_ATTR_NODUMP"),
+        (0x800, "STATX_ATTR_ENCRYPTED"),
+        (0x1000, "STATX_ATTR_AUTOMOUNT"),
+        (0x2000, "STATX_ATTR_MOUNT_ROOT"),
+        (0x100000, "STATX_ATTR_VERITY"),
+        (0x200000, "STATX_ATTR_DAX"),
+    ],
+    unknown: Some("STATX_ATTR_???"),
+};
+
+/// `at_statx_sync_types` (flags).
+pub(crate) static AT_STATX_SYNC_TYPES: Xlat = Xlat {
+    entries: &[
+        (0x0, "AT_STATX_SYNC_AS_STAT"),
+        (0x2000, "AT_STATX_FORCE_SYNC"),
+        (0x4000, "AT_STATX_DONT_SYNC"),
+        (0x6000, "AT_STATX_SYNC_TYPE"),
+    ],
+    unknown: None,
+};
+
+/// `name_to_handle_at_flags` (flags).
+pub(crate) static NAME_TO_HANDLE_AT_FLAGS: Xlat = Xlat {
+    entries: &[(0x400, "AT_SYMLINK_FOLLOW"), (0x1000, "AT_EMPTY_PATH")],
+    unknown: Some("AT_???"),
+};
+
+/// `dirent_types` (enumeration).
+pub(crate) static DIRENT_TYPES: Xlat = Xlat {
+    entries: &[
+        (0x0, "DT_UNKNOWN"),
+        (0x1, "DT_FIFO"),
+        (0x2, "DT_CHR"),
+        (0x4, "DT_DIR"),
+        (0x6, "DT_BLK"),
+        (0x8, "DT_REG"),
+        (0xa, "DT_LNK"),
+        (0xc, "DT_SOCK"),
+        (0xe, "DT_WHT"),
+    ],
+    unknown: Some("DT_???"),
+};
+
+/// `swap_flags` (flags).
+pub(crate) static SWAP_FLAGS: Xlat = Xlat {
+    entries: &[
+        (0x8000, "SWAP_FLAG_PREFER"),
+        (0x10000, "SWAP_FLAG_DISCARD"),
+        (0x20000, "SWAP_FLAG_DISCARD_ONCE"),
+        (0x40000, "SWAP_FLAG_DISCARD_PAGES"),
+    ],
+    unknown: Some("SWAP_FLAG_???"),
+};
+
+/// `open_tree_flags` (flags).
+pub(crate) static OPEN_TREE_FLAGS: Xlat = Xlat {
+    entries: &[
+        (0x1, "OPEN_TREE_CLONE"),
+        (0x80000, "OPEN_TREE_CLOEXEC"),
+        (0x100, "AT_SYMLINK_NOFOLLOW"),
+        (0x200, "AT_REMOVEDIR"),
+        (0x400, "AT_SYMLINK_FOLLOW"),
+        (0x800, "AT_NO_AUTOMOUNT"),
+        (0x1000, "AT_EMPTY_PATH"),
+        (0x8000, "AT_RECURSIVE"),
+    ],
+    unknown: Some("OPEN_TREE_???"),
+};
+
+/// `move_mount_flags` (flags).
+pub(crate) static MOVE_MOUNT_FLAGS: Xlat = Xlat {
+    entries: &[
+        (0x1, "MOVE_MOUNT_F_SYMLINKS"),
+        (0x2, "MOVE_MOUNT_F_AUTOMOUNTS"),
+        (0x4, "MOVE_MOUNT_F_EMPTY_PATH"),
+        (0x10, "MOVE_MOUNT_T_SYMLINKS"),
+        (0x20, "MOVE_MOUNT_T_AUTOMOUNTS"),
+        (0x40, "MOVE_MOUNT_T_EMPTY_PATH"),
+        (0x100, "MOVE_MOUNT_SET_GROUP"),
+    ],
+    unknown: Some("MOVE_MOUNT_???"),
+};
+
+/// `fspick_flags` (flags).
+pub(crate) static FSPICK_FLAGS: Xlat = Xlat {
+    entries: &[
+        (0x1, "FSPICK_CLOEXEC"),
+        (0x2, "FSPICK_SYMLINK_NOFOLLOW"),
+        (0x4, "FSPICK_NO_AUTOMOUNT"),
+        (0x8, "FSPICK_EMPTY_PATH"),
+    ],
+    unknown: Some("FSPICK_???"),
+};
+
 /// `mmap_prot` (flags).
 pub(crate) static MMAP_PROT: Xlat = Xlat {
     entries: &[
