@@ -17,6 +17,7 @@ import os
 import statistics
 import subprocess
 import sys
+import threading
 import time
 
 
@@ -32,20 +33,33 @@ def peak_rss_kb(pid):
 
 
 def run(cmd):
-    """Wall time of `cmd` (seconds) and the peak RSS of its first process (KB)."""
+    """Wall time of `cmd` (seconds) and the peak RSS of its first process (KB).
+
+    The wall time is taken around wait() alone; a separate thread samples the RSS, so
+    sampling does not round the time up.
+    """
+    peak = [0]
+    done = threading.Event()
     start = time.monotonic()
     proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                             stderr=subprocess.DEVNULL)
-    peak = 0
-    while proc.poll() is None:
-        rss = peak_rss_kb(proc.pid)
-        if rss:
-            peak = max(peak, rss)
-        time.sleep(0.005)
+
+    def sample():
+        while not done.is_set():
+            rss = peak_rss_kb(proc.pid)
+            if rss:
+                peak[0] = max(peak[0], rss)
+            done.wait(0.005)
+
+    sampler = threading.Thread(target=sample)
+    sampler.start()
+    proc.wait()
     wall = time.monotonic() - start
+    done.set()
+    sampler.join()
     if proc.returncode != 0:
         sys.exit("failed (%d): %s" % (proc.returncode, " ".join(cmd)))
-    return wall, peak
+    return wall, peak[0]
 
 
 def main():

@@ -42,6 +42,31 @@ fn signals_and_deaths_match_strace() {
 }
 
 #[test]
+fn the_command_inherits_sigpipe_s_disposition_not_rust_s() {
+    if !strace_available() {
+        return;
+    }
+    // Rust's runtime ignores SIGPIPE in the tracer; an ignored signal survives execve,
+    // so unless the tracer restores it `yes` would get EPIPE instead of dying of it.
+    let dir = tempfile::tempdir().unwrap();
+    let ours_bin = sysbridge();
+    let cmd = ["sh", "-c", "yes | head -1 >/dev/null"];
+    let opts = ["-f", "-e", "trace=none"];
+    for (tracer, name) in [
+        (&["strace"][..], "s"),
+        (&[ours_bin.to_str().unwrap(), "trace"], "t"),
+    ] {
+        let lines = support::trace_lines(tracer, &opts, &cmd, dir.path(), name);
+        assert!(
+            lines
+                .iter()
+                .any(|l| l.ends_with("+++ killed by SIGPIPE +++")),
+            "{tracer:?}: {lines:?}"
+        );
+    }
+}
+
+#[test]
 fn summary_counts_match_strace() {
     if !strace_available() {
         return;
@@ -198,6 +223,20 @@ fn attaching_to_a_missing_or_foreign_process_is_a_clear_error() {
     assert_eq!(out.status.code(), Some(1));
 }
 
+#[test]
+fn a_seccomp_filter_over_nearly_every_call_loses_none() {
+    if !strace_available() {
+        return;
+    }
+    // `trace=!write` leaves one call out: the filter (installed by default with -f)
+    // holds every other one, and each must still stop.
+    let differ = compare_summary(
+        &["-f", "-e", "trace=!write"],
+        &["sh", "-c", "ls -la / >/dev/null; (true)"],
+    );
+    assert!(differ.is_empty(), "calls/errors differ: {differ:?}");
+}
+
 /// Counts of the calls whose number is fixed by the program, from strace and from ours.
 fn fixed_counts(
     opts: &[&str],
@@ -297,4 +336,54 @@ fn a_thread_running_execve_matches_strace() {
     ] {
         assert_identical(opts, &[&python, "-c", program]);
     }
+}
+
+#[test]
+fn json_records_carry_what_strace_prints() {
+    if !strace_available() {
+        return;
+    }
+    // Each call strace prints, as (name, return value or errno name), against the
+    // JSON records' fields.
+    let cmd = [
+        "sh",
+        "-c",
+        "id -u >/dev/null; cat /nonexistent 2>/dev/null; exit 3",
+    ];
+    let opts = ["-e", "trace=getuid,geteuid,openat,exit_group"];
+    let dir = tempfile::tempdir().unwrap();
+    let line = regex::Regex::new(r"^(\w+)\(.*\)\s+= (-1 (\w+)|\?|\S+)").unwrap();
+    let theirs: Vec<(String, String)> =
+        support::trace_lines(&["strace"], &opts, &cmd, dir.path(), "s")
+            .iter()
+            .filter_map(|l| line.captures(l))
+            .map(|c| {
+                let ret = c.get(3).or(c.get(2)).unwrap().as_str();
+                (c[1].to_string(), ret.to_string())
+            })
+            .collect();
+    let ours_bin = sysbridge();
+    let mut json_opts = opts.to_vec();
+    json_opts.push("--json");
+    let ours: Vec<(String, String)> = support::trace_lines(
+        &[ours_bin.to_str().unwrap(), "trace"],
+        &json_opts,
+        &cmd,
+        dir.path(),
+        "j",
+    )
+    .iter()
+    .map(|l| serde_json::from_str::<serde_json::Value>(l).expect("each line is JSON"))
+    .filter(|v| v["type"] == "syscall")
+    .map(|v| {
+        let ret = match (&v["errno"], &v["return"]) {
+            (serde_json::Value::String(e), _) => e.clone(),
+            (_, serde_json::Value::Null) => "?".to_string(),
+            (_, r) => r.to_string(),
+        };
+        (v["name"].as_str().unwrap().to_string(), ret)
+    })
+    .collect();
+    assert!(theirs.iter().any(|(_, r)| r == "ENOENT"), "{theirs:?}");
+    assert_eq!(ours, theirs);
 }

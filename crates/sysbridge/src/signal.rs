@@ -309,6 +309,7 @@ pub struct SigAction {
 }
 
 #[repr(C)]
+#[derive(Default)]
 struct KernelSigaction {
     handler: usize,
     flags: u64,
@@ -337,12 +338,7 @@ pub unsafe fn sigaction(sig: Signal, action: &SigAction) -> Result<SigAction, Er
         restorer: arch::restore_rt as *const () as usize,
         mask: action.mask.bits(),
     };
-    let mut old = KernelSigaction {
-        handler: 0,
-        flags: 0,
-        restorer: 0,
-        mask: 0,
-    };
+    let mut old = KernelSigaction::default();
     // SAFETY: both structs have the kernel's x86_64 layout and size 32; the handler's
     // conduct is the caller's contract; the restorer never returns and never touches
     // the stack below the signal frame.
@@ -355,16 +351,46 @@ pub unsafe fn sigaction(sig: Signal, action: &SigAction) -> Result<SigAction, Er
             8,
         )
     }?;
-    let handler = match old.handler {
-        0 => SigHandler::Default,
-        1 => SigHandler::Ignore,
-        other => SigHandler::Raw(other),
-    };
-    Ok(SigAction {
-        handler,
-        flags: SaFlags::from_bits_retain(old.flags),
-        mask: SigSet(old.mask),
-    })
+    Ok(old.into_action())
+}
+
+impl KernelSigaction {
+    fn into_action(self) -> SigAction {
+        let handler = match self.handler {
+            0 => SigHandler::Default,
+            1 => SigHandler::Ignore,
+            other => SigHandler::Raw(other),
+        };
+        SigAction {
+            handler,
+            flags: SaFlags::from_bits_retain(self.flags),
+            mask: SigSet(self.mask),
+        }
+    }
+}
+
+/// The current disposition of `sig`, changing nothing. Issues `rt_sigaction(2)` with
+/// no new action; non-blocking. A handler comes back as [`SigHandler::Raw`].
+///
+/// ```
+/// use sysbridge::signal::{disposition, SigHandler, Signal};
+/// // Rust's runtime ignores SIGPIPE (writes to a closed pipe fail with EPIPE instead).
+/// assert!(matches!(disposition(Signal::SIGPIPE).unwrap().handler, SigHandler::Ignore));
+/// ```
+pub fn disposition(sig: Signal) -> Result<SigAction, Errno> {
+    let mut old = KernelSigaction::default();
+    // SAFETY: with a NULL new action the kernel only writes the current one into `old`,
+    // which has the kernel's layout and size 32.
+    unsafe {
+        raw::raw_syscall4(
+            Sysno::rt_sigaction,
+            sig.raw() as usize,
+            0,
+            args::mut_ptr(&mut old),
+            8,
+        )
+    }?;
+    Ok(old.into_action())
 }
 
 /// The kernel's `siginfo_t`: 128 bytes whose meaning depends on the signal and

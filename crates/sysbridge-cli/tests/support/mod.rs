@@ -159,7 +159,8 @@ pub(crate) fn group(lines: &[String]) -> Groups {
             }
             names.insert(pid.clone(), name.clone());
             let mut k = 0;
-            for body in &groups[&pid] {
+            // A child that is not traced (no -f) has no lines, but its pid is named.
+            for body in groups.get(&pid).into_iter().flatten() {
                 if let Some(c) = child.captures(body) {
                     k += 1;
                     todo.push((c[1].to_string(), format!("{name}.{k}")));
@@ -306,20 +307,22 @@ pub(crate) fn summary_counts(
         .collect()
 }
 
-/// `-c` tables of both tracers: for every call, (calls, errors) of strace and ours
-/// where they differ.
+/// `-c` tables of both tracers: for every call whose counts two strace runs agree on,
+/// (calls, errors) of strace and ours where they differ.
 pub(crate) fn compare_summary(
     opts: &[&str],
     cmd: &[&str],
 ) -> Vec<(String, Option<(u64, u64)>, Option<(u64, u64)>)> {
     let ours_bin = sysbridge();
     let theirs = summary_counts(&["strace"], opts, cmd);
+    let again = summary_counts(&["strace"], opts, cmd);
     let ours = summary_counts(&[ours_bin.to_str().unwrap(), "trace"], opts, cmd);
     let mut names: Vec<&String> = theirs.keys().chain(ours.keys()).collect();
     names.sort();
     names.dedup();
     names
         .into_iter()
+        .filter(|n| theirs.get(*n) == again.get(*n))
         .filter(|n| theirs.get(*n) != ours.get(*n))
         .map(|n| (n.clone(), theirs.get(n).copied(), ours.get(n).copied()))
         .collect()

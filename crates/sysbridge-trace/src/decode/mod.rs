@@ -3,11 +3,13 @@
 //!
 //! A decoder is called at the call's entry with [`Ctx::entering`] true. It prints the
 //! arguments it can (those the kernel reads) and returns [`Step::Exit`] if more are to
-//! be printed at exit (those the kernel writes), else [`Step::Done`]. At exit it is
-//! called again and returns [`Step::Done`] with the form of the return value. This is
+//! be printed at exit (those the kernel writes), [`Step::Result`] if only the form of
+//! the return value waits for the exit, else [`Step::Done`]. At exit it is called
+//! again and returns [`Step::Done`] with the form of the return value. This is
 //! strace's model, which its output format follows: `read(3, ` at entry,
 //! `"..."..., 832) = 832` at exit.
 
+pub(crate) mod fdinfo;
 pub(crate) mod line;
 mod quote;
 
@@ -17,6 +19,8 @@ mod generic;
 mod mem;
 mod net;
 mod process;
+#[cfg(test)]
+mod robustness;
 mod signal;
 mod time;
 pub(crate) mod types;
@@ -53,6 +57,9 @@ pub(crate) enum Ret {
 pub(crate) enum Step {
     /// Call me again at exit: more arguments are printed then.
     Exit,
+    /// Every argument is printed, but call me again at exit to say how the return
+    /// value prints (`prctl(PR_GET_DUMPABLE) = 1 (SUID_DUMP_USER)`); print nothing then.
+    Result,
     /// Everything is printed; print the return value this way.
     Done(Ret),
 }
@@ -181,6 +188,9 @@ impl Ctx<'_> {
         let fd = self.int(i);
         if fd == -100 {
             self.line.sym("AT_FDCWD");
+            if self.opts.fd_paths != FdPaths::No {
+                fdinfo::annotate_cwd(&mut self.line.text, self.tid, self.opts.hex);
+            }
         } else {
             self.fd(fd);
         }
@@ -227,15 +237,13 @@ impl Ctx<'_> {
     /// A descriptor: its number, and with `-y` the path it refers to (`3</etc/hosts>`).
     pub(crate) fn fd(&mut self, fd: i32) {
         self.line.dec(i64::from(fd));
-        if self.opts.fd_paths != FdPaths::No && fd >= 0 {
-            let link = format!("/proc/{}/fd/{fd}", self.tid);
-            if let Ok(target) = sysbridge::fs::readlinkat_path(sysbridge::fs::CWD, link.as_str()) {
-                let target = target.as_os_str().as_encoded_bytes();
-                self.line.text.push('<');
-                self.line.text.push_str(&String::from_utf8_lossy(target));
-                self.line.text.push('>');
-            }
-        }
+        fdinfo::annotate(
+            &mut self.line.text,
+            self.tid,
+            fd,
+            self.opts.fd_paths,
+            self.opts.hex,
+        );
     }
 
     /// A path at `addr`: `NULL`, the address if unreadable, or the quoted path.
@@ -284,6 +292,23 @@ impl Ctx<'_> {
     /// Reads `buf.len()` bytes at `addr`; false when they cannot all be read.
     pub(crate) fn read(&mut self, addr: u64, buf: &mut [u8]) -> bool {
         addr != 0 && self.mem.read(self.tid, addr, buf).is_ok()
+    }
+
+    /// Fetches a structure at `addr` the way strace decides to: never from `NULL`,
+    /// never when structures are not decoded (`-e verbose=`), never at the exit of a
+    /// failed call (the kernel wrote nothing), and only when all of it is readable.
+    pub(crate) fn fetch(&mut self, addr: u64, buf: &mut [u8]) -> bool {
+        addr != 0 && self.verbose && (self.entering() || !self.failed()) && self.read(addr, buf)
+    }
+
+    /// [`Ctx::fetch`], or, when it cannot, prints the address (`NULL`, `0x...`):
+    /// strace's `umove_or_printaddr`.
+    pub(crate) fn fetch_or_addr(&mut self, addr: u64, buf: &mut [u8]) -> bool {
+        if self.fetch(addr, buf) {
+            return true;
+        }
+        self.line.ptr(addr);
+        false
     }
 
     /// Reads a native-endian `i32` at `addr`.

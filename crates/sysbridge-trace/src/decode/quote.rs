@@ -9,6 +9,15 @@ use crate::options::HexStrings;
 /// an octal digit follows), or wholly in hex (`\x41`) under `-xx`, or under `-x` when a
 /// byte is neither printable ASCII nor whitespace.
 pub(crate) fn quote(out: &mut String, bytes: &[u8], hex: HexStrings) {
+    out.push('"');
+    quote_bare(out, bytes, hex, b"");
+    out.push('"');
+}
+
+/// Appends `bytes` quoted as [`quote`] does but without the double quotes around
+/// them, the bytes in `escape` written as escapes too (strace's `<path>` after a
+/// descriptor with `-y` escapes `<` and `>`).
+pub(crate) fn quote_bare(out: &mut String, bytes: &[u8], hex: HexStrings, escape: &[u8]) {
     let all_hex = match hex {
         HexStrings::All => true,
         HexStrings::NonAscii => bytes
@@ -16,12 +25,10 @@ pub(crate) fn quote(out: &mut String, bytes: &[u8], hex: HexStrings) {
             .any(|&c| c > 0x7e || (c < b' ' && !(9..=13).contains(&c))),
         HexStrings::Escaped => false,
     };
-    out.push('"');
     if all_hex {
         for &c in bytes {
             let _ = write!(out, "\\x{c:02x}");
         }
-        out.push('"');
         return;
     }
     for (i, &c) in bytes.iter().enumerate() {
@@ -33,7 +40,7 @@ pub(crate) fn quote(out: &mut String, bytes: &[u8], hex: HexStrings) {
             b'\r' => out.push_str("\\r"),
             b'\t' => out.push_str("\\t"),
             0x0b => out.push_str("\\v"),
-            b' '..=b'~' => out.push(c as char),
+            b' '..=b'~' if !escape.contains(&c) => out.push(c as char),
             _ => {
                 let next_is_octal_digit =
                     bytes.get(i + 1).is_some_and(|n| (b'0'..=b'7').contains(n));
@@ -45,7 +52,6 @@ pub(crate) fn quote(out: &mut String, bytes: &[u8], hex: HexStrings) {
             }
         }
     }
-    out.push('"');
 }
 
 #[cfg(test)]
@@ -71,5 +77,12 @@ mod tests {
         assert_eq!(q(b"hi\n", HexStrings::NonAscii), r#""hi\n""#);
         assert_eq!(q(b"hi\x01", HexStrings::NonAscii), r#""\x68\x69\x01""#);
         assert_eq!(q(b"AB", HexStrings::All), r#""\x41\x42""#);
+    }
+
+    #[test]
+    fn bare_quoting_escapes_the_delimiters_asked_for() {
+        let mut s = String::new();
+        quote_bare(&mut s, b"/tmp/a<b>\"c", HexStrings::Escaped, b"<>");
+        assert_eq!(s, r#"/tmp/a\74b\76\"c"#);
     }
 }

@@ -1,4 +1,5 @@
-//! Printers of the types several families share: times and signal sets.
+//! Printers of the types several families share: arrays, iovecs, times and signal
+//! sets.
 
 use sysbridge::signal::Signal;
 
@@ -87,7 +88,7 @@ impl Ctx<'_> {
         let mut at = addr;
         let mut i = 0u64;
         while at < end {
-            if !self.read(at, &mut buf) {
+            if !self.fetch(at, &mut buf) {
                 if i == 0 {
                     self.line.hex(addr);
                     return;
@@ -139,7 +140,7 @@ impl Ctx<'_> {
             return;
         }
         let mut buf = [0u8; 8];
-        if size == 0 || size > 8 || !self.read(addr, &mut buf[..size as usize]) {
+        if size == 0 || size > 8 || !self.fetch(addr, &mut buf[..size as usize]) {
             self.line.hex(addr);
             return;
         }
@@ -147,32 +148,40 @@ impl Ctx<'_> {
         self.line.sym(&text);
     }
 
-    /// A `struct timespec` at `addr`: `{tv_sec=1, tv_nsec=500}`, `NULL`, or the
-    /// address if unreadable.
+    /// A `struct timespec` at `addr`: `{tv_sec=1, tv_nsec=500}` (the nanoseconds
+    /// unsigned, as strace prints them), `NULL`, or the address when it cannot be
+    /// fetched.
     pub(crate) fn timespec_at(&mut self, addr: u64) {
-        self.two_longs_at(addr, "tv_sec", "tv_nsec");
+        let mut b = [0u8; 16];
+        if self.fetch_or_addr(addr, &mut b) {
+            self.timespec(&b);
+        }
     }
 
     /// A `struct timeval` at `addr`: `{tv_sec=1, tv_usec=500}`.
     pub(crate) fn timeval_at(&mut self, addr: u64) {
-        self.two_longs_at(addr, "tv_sec", "tv_usec");
+        let mut b = [0u8; 16];
+        if self.fetch_or_addr(addr, &mut b) {
+            self.timeval(&b);
+        }
     }
 
-    fn two_longs_at(&mut self, addr: u64, first: &str, second: &str) {
-        if addr == 0 {
-            self.line.sym("NULL");
-            return;
-        }
-        let mut buf = [0u8; 16];
-        if !self.read(addr, &mut buf) {
-            self.line.hex(addr);
-            return;
-        }
+    /// A `struct timespec` from its 16 bytes.
+    pub(crate) fn timespec(&mut self, b: &[u8]) {
+        self.seconds_and(b, "tv_nsec");
+    }
+
+    /// A `struct timeval` from its 16 bytes.
+    pub(crate) fn timeval(&mut self, b: &[u8]) {
+        self.seconds_and(b, "tv_usec");
+    }
+
+    fn seconds_and(&mut self, b: &[u8], fraction: &str) {
         self.line.struct_begin();
-        self.line.field(first);
-        self.line.dec(buf.i64_at(0));
-        self.line.field(second);
-        self.line.dec(buf.i64_at(8));
+        self.line.field("tv_sec");
+        self.line.dec(b.i64_at(0));
+        self.line.field(fraction);
+        self.line.udec(b.u64_at(8));
         self.line.struct_end();
     }
 }

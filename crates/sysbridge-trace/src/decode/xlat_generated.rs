@@ -16,6 +16,192 @@ pub(crate) static AT_FLAGS: Xlat = Xlat {
     unknown: Some("AT_???"),
 };
 
+/// `mmap_prot` (flags).
+pub(crate) static MMAP_PROT: Xlat = Xlat {
+    entries: &[
+        (0x0, "PROT_NONE"),
+        (0x1, "PROT_READ"),
+        (0x2, "PROT_WRITE"),
+        (0x4, "PROT_EXEC"),
+        (0x8, "PROT_SEM"),
+        (0x1000000, "PROT_GROWSDOWN"),
+        (0x2000000, "PROT_GROWSUP"),
+    ],
+    unknown: Some("PROT_???"),
+};
+
+/// `mmap_flags` (flags).
+pub(crate) static MMAP_FLAGS: Xlat = Xlat {
+    entries: &[
+        (0x1, "MAP_SHARED"),
+        (0x2, "MAP_PRIVATE"),
+        (0x3, "MAP_SHARED_VALIDATE"),
+        (0x10, "MAP_FIXED"),
+        (0x20, "MAP_ANONYMOUS"),
+        (0x40, "MAP_32BIT"),
+        (0x4000, "MAP_NORESERVE"),
+        (0x8000, "MAP_POPULATE"),
+        (0x10000, "MAP_NONBLOCK"),
+        (0x100, "MAP_GROWSDOWN"),
+        (0x800, "MAP_DENYWRITE"),
+        (0x1000, "MAP_EXECUTABLE"),
+        (0x0, "MAP_FILE"),
+        (0x2000, "MAP_LOCKED"),
+        (0x20000, "MAP_STACK"),
+        (0x40000, "MAP_HUGETLB"),
+        (0x80000, "MAP_SYNC"),
+        (0x4000000, "MAP_UNINITIALIZED"),
+        (0x100000, "MAP_FIXED_NOREPLACE"),
+    ],
+    unknown: Some("MAP_???"),
+};
+
+/// `mremap_flags` (flags).
+pub(crate) static MREMAP_FLAGS: Xlat = Xlat {
+    entries: &[
+        (0x1, "MREMAP_MAYMOVE"),
+        (0x2, "MREMAP_FIXED"),
+        (0x4, "MREMAP_DONTUNMAP"),
+    ],
+    unknown: Some("MREMAP_???"),
+};
+
+/// `madvise_cmds` (enumeration).
+pub(crate) static MADVISE_CMDS: Xlat = Xlat {
+    entries: &[
+        (0x0, "MADV_NORMAL"),
+        (0x1, "MADV_RANDOM"),
+        (0x2, "MADV_SEQUENTIAL"),
+        (0x3, "MADV_WILLNEED"),
+        (0x4, "MADV_DONTNEED"),
+        (0x8, "MADV_FREE"),
+        (0x9, "MADV_REMOVE"),
+        (0xa, "MADV_DONTFORK"),
+        (0xb, "MADV_DOFORK"),
+        (0xc, "MADV_MERGEABLE"),
+        (0xd, "MADV_UNMERGEABLE"),
+        (0xe, "MADV_HUGEPAGE"),
+        (0xf, "MADV_NOHUGEPAGE"),
+        (0x10, "MADV_DONTDUMP"),
+        (0x11, "MADV_DODUMP"),
+        (0x12, "MADV_WIPEONFORK"),
+        (0x13, "MADV_KEEPONFORK"),
+        (0x14, "MADV_COLD"),
+        (0x15, "MADV_PAGEOUT"),
+        (0x16, "MADV_POPULATE_READ"),
+        (0x17, "MADV_POPULATE_WRITE"),
+        (0x18, "MADV_DONTNEED_LOCKED"),
+        (0x19, "MADV_COLLAPSE"),
+        (0x64, "MADV_HWPOISON"),
+        (0x65, "MADV_SOFT_OFFLINE"),
+    ],
+    unknown: Some("MADV_???"),
+};
+
+/// `mlockall_flags` (flags).
+pub(crate) static MLOCKALL_FLAGS: Xlat = Xlat {
+    entries: &[
+        (0x1, "MCL_CURRENT"),
+        (0x2, "MCL_FUTURE"),
+        (0x4, "MCL_ONFAULT"),
+    ],
+    unknown: Some("MCL_???"),
+};
+
+/// `msync_flags` (flags).
+pub(crate) static MSYNC_FLAGS: Xlat = Xlat {
+    entries: &[(0x4, "MS_SYNC"), (0x1, "MS_ASYNC"), (0x2, "MS_INVALIDATE")],
+    unknown: Some("MS_???"),
+};
+
+/// `mlock_flags` (flags).
+pub(crate) static MLOCK_FLAGS: Xlat = Xlat {
+    entries: &[(0x1, "MLOCK_ONFAULT")],
+    unknown: Some("MLOCK_???"),
+};
+
+/// `membarrier_cmds` (flags).
+pub(crate) static MEMBARRIER_CMDS: Xlat = Xlat {
+    entries: &[
+        (0x0, "MEMBARRIER_CMD_QUERY"),
+        (0x1, "MEMBARRIER_CMD_GLOBAL"),
+        (0x2, "MEMBARRIER_CMD_GLOBAL_EXPEDITED"),
+        (0x4, "MEMBARRIER_CMD_REGISTER_GLOBAL_EXPEDITED"),
+        (0x8, "MEMBARRIER_CMD_PRIVATE_EXPEDITED"),
+        (0x10, "MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED"),
+        (0x20, "MEMBARRIER_CMD_PRIVATE_EXPEDITED_SYNC_CORE"),
+        (0x40, "MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED_SYNC_CORE"),
+        (0x80, "MEMBARRIER_CMD_PRIVATE_EXPEDITED_RSEQ"),
+        (0x100, "MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED_RSEQ"),
+    ],
+    unknown: Some("MEMBARRIER_CMD_???"),
+};
+
+/// `membarrier_flags` (flags).
+pub(crate) static MEMBARRIER_FLAGS: Xlat = Xlat {
+    entries: &[(0x1, "MEMBARRIER_CMD_FLAG_CPU")],
+    unknown: Some("MEMBARRIER_CMD_FLAG_???"),
+};
+
+/// `pkey_access` (flags).
+pub(crate) static PKEY_ACCESS: Xlat = Xlat {
+    entries: &[
+        (0x1, "PKEY_DISABLE_ACCESS"),
+        (0x2, "PKEY_DISABLE_WRITE"),
+        (0x4, "PKEY_DISABLE_EXECUTE"),
+    ],
+    unknown: Some("PKEY_???"),
+};
+
+/// `mpol_modes` (enumeration).
+pub(crate) static MPOL_MODES: Xlat = Xlat {
+    entries: &[
+        (0x0, "MPOL_DEFAULT"),
+        (0x1, "MPOL_PREFERRED"),
+        (0x2, "MPOL_BIND"),
+        (0x3, "MPOL_INTERLEAVE"),
+        (0x4, "MPOL_LOCAL"),
+        (0x5, "MPOL_PREFERRED_MANY"),
+    ],
+    unknown: Some("MPOL_???"),
+};
+
+/// `mpol_mode_flags` (flags).
+pub(crate) static MPOL_MODE_FLAGS: Xlat = Xlat {
+    entries: &[
+        (0x8000, "MPOL_F_STATIC_NODES"),
+        (0x4000, "MPOL_F_RELATIVE_NODES"),
+        (0x2000, "MPOL_F_NUMA_BALANCING"),
+    ],
+    unknown: Some("MPOL_???"),
+};
+
+/// `mbind_flags` (flags).
+pub(crate) static MBIND_FLAGS: Xlat = Xlat {
+    entries: &[
+        (0x1, "MPOL_MF_STRICT"),
+        (0x2, "MPOL_MF_MOVE"),
+        (0x4, "MPOL_MF_MOVE_ALL"),
+    ],
+    unknown: Some("MPOL_???"),
+};
+
+/// `move_pages_flags` (flags).
+pub(crate) static MOVE_PAGES_FLAGS: Xlat = Xlat {
+    entries: &[(0x2, "MPOL_MF_MOVE"), (0x4, "MPOL_MF_MOVE_ALL")],
+    unknown: Some("MPOL_???"),
+};
+
+/// `get_mempolicy_flags` (flags).
+pub(crate) static GET_MEMPOLICY_FLAGS: Xlat = Xlat {
+    entries: &[
+        (0x1, "MPOL_F_NODE"),
+        (0x2, "MPOL_F_ADDR"),
+        (0x4, "MPOL_F_MEMS_ALLOWED"),
+    ],
+    unknown: Some("MPOL_???"),
+};
+
 /// `addrfams` (enumeration).
 pub(crate) static ADDRFAMS: Xlat = Xlat {
     entries: &[
@@ -1672,6 +1858,959 @@ pub(crate) static SKF_AD: Xlat = Xlat {
     unknown: Some("SKF_AD_???"),
 };
 
+/// `clone_flags` (flags).
+pub(crate) static CLONE_FLAGS: Xlat = Xlat {
+    entries: &[
+        (0x100, "CLONE_VM"),
+        (0x200, "CLONE_FS"),
+        (0x400, "CLONE_FILES"),
+        (0x800, "CLONE_SIGHAND"),
+        (0x1000, "CLONE_PIDFD"),
+        (0x2000, "CLONE_PTRACE"),
+        (0x4000, "CLONE_VFORK"),
+        (0x8000, "CLONE_PARENT"),
+        (0x10000, "CLONE_THREAD"),
+        (0x20000, "CLONE_NEWNS"),
+        (0x40000, "CLONE_SYSVSEM"),
+        (0x80000, "CLONE_SETTLS"),
+        (0x100000, "CLONE_PARENT_SETTID"),
+        (0x200000, "CLONE_CHILD_CLEARTID"),
+        (0x800000, "CLONE_UNTRACED"),
+        (0x1000000, "CLONE_CHILD_SETTID"),
+        (0x2000000, "CLONE_NEWCGROUP"),
+        (0x4000000, "CLONE_NEWUTS"),
+        (0x8000000, "CLONE_NEWIPC"),
+        (0x10000000, "CLONE_NEWUSER"),
+        (0x20000000, "CLONE_NEWPID"),
+        (0x40000000, "CLONE_NEWNET"),
+        (0x80000000, "CLONE_IO"),
+    ],
+    unknown: Some("CLONE_???"),
+};
+
+/// `clone3_flags` (flags).
+pub(crate) static CLONE3_FLAGS: Xlat = Xlat {
+    entries: &[
+        (0x80, "CLONE_NEWTIME"),
+        (0x100000000, "CLONE_CLEAR_SIGHAND"),
+        (0x200000000, "CLONE_INTO_CGROUP"),
+    ],
+    unknown: Some("CLONE_???"),
+};
+
+/// `setns_types` (flags).
+pub(crate) static SETNS_TYPES: Xlat = Xlat {
+    entries: &[
+        (0x80, "CLONE_NEWTIME"),
+        (0x20000, "CLONE_NEWNS"),
+        (0x2000000, "CLONE_NEWCGROUP"),
+        (0x4000000, "CLONE_NEWUTS"),
+        (0x8000000, "CLONE_NEWIPC"),
+        (0x10000000, "CLONE_NEWUSER"),
+        (0x20000000, "CLONE_NEWPID"),
+        (0x40000000, "CLONE_NEWNET"),
+    ],
+    unknown: Some("CLONE_NEW???"),
+};
+
+/// `unshare_flags` (flags).
+pub(crate) static UNSHARE_FLAGS: Xlat = Xlat {
+    entries: &[
+        (0x80, "CLONE_NEWTIME"),
+        (0x100, "CLONE_VM"),
+        (0x200, "CLONE_FS"),
+        (0x400, "CLONE_FILES"),
+        (0x800, "CLONE_SIGHAND"),
+        (0x10000, "CLONE_THREAD"),
+        (0x20000, "CLONE_NEWNS"),
+        (0x40000, "CLONE_SYSVSEM"),
+        (0x2000000, "CLONE_NEWCGROUP"),
+        (0x4000000, "CLONE_NEWUTS"),
+        (0x8000000, "CLONE_NEWIPC"),
+        (0x10000000, "CLONE_NEWUSER"),
+        (0x20000000, "CLONE_NEWPID"),
+        (0x40000000, "CLONE_NEWNET"),
+    ],
+    unknown: Some("CLONE_???"),
+};
+
+/// `wait4_options` (flags).
+pub(crate) static WAIT4_OPTIONS: Xlat = Xlat {
+    entries: &[
+        (0x1, "WNOHANG"),
+        (0x4, "WEXITED"),
+        (0x2, "WSTOPPED"),
+        (0x8, "WCONTINUED"),
+        (0x1000000, "WNOWAIT"),
+        (0x80000000, "__WCLONE"),
+        (0x40000000, "__WALL"),
+        (0x20000000, "__WNOTHREAD"),
+    ],
+    unknown: Some("W???"),
+};
+
+/// `waitid_types` (enumeration).
+pub(crate) static WAITID_TYPES: Xlat = Xlat {
+    entries: &[
+        (0x0, "P_ALL"),
+        (0x1, "P_PID"),
+        (0x2, "P_PGID"),
+        (0x3, "P_PIDFD"),
+    ],
+    unknown: Some("P_???"),
+};
+
+/// `ptrace_events` (enumeration).
+pub(crate) static PTRACE_EVENTS: Xlat = Xlat {
+    entries: &[
+        (0x1, "PTRACE_EVENT_FORK"),
+        (0x2, "PTRACE_EVENT_VFORK"),
+        (0x3, "PTRACE_EVENT_CLONE"),
+        (0x4, "PTRACE_EVENT_EXEC"),
+        (0x5, "PTRACE_EVENT_VFORK_DONE"),
+        (0x6, "PTRACE_EVENT_EXIT"),
+        (0x7, "PTRACE_EVENT_SECCOMP"),
+        (0x80, "PTRACE_EVENT_STOP"),
+    ],
+    unknown: Some("PTRACE_EVENT_???"),
+};
+
+/// `rlimit_resources` (enumeration).
+pub(crate) static RLIMIT_RESOURCES: Xlat = Xlat {
+    entries: &[
+        (0x0, "RLIMIT_CPU"),
+        (0x1, "RLIMIT_FSIZE"),
+        (0x2, "RLIMIT_DATA"),
+        (0x3, "RLIMIT_STACK"),
+        (0x4, "RLIMIT_CORE"),
+        (0x5, "RLIMIT_RSS"),
+        (0x6, "RLIMIT_NPROC"),
+        (0x7, "RLIMIT_NOFILE"),
+        (0x8, "RLIMIT_MEMLOCK"),
+        (0x9, "RLIMIT_AS"),
+        (0xa, "RLIMIT_LOCKS"),
+        (0xb, "RLIMIT_SIGPENDING"),
+        (0xc, "RLIMIT_MSGQUEUE"),
+        (0xd, "RLIMIT_NICE"),
+        (0xe, "RLIMIT_RTPRIO"),
+        (0xf, "RLIMIT_RTTIME"),
+    ],
+    unknown: Some("RLIMIT_???"),
+};
+
+/// `usage_who` (enumeration).
+pub(crate) static USAGE_WHO: Xlat = Xlat {
+    entries: &[
+        (0x0, "RUSAGE_SELF"),
+        (0xffffffffffffffff, "RUSAGE_CHILDREN"),
+        (0xfffffffffffffffe, "RUSAGE_BOTH"),
+        (0x1, "RUSAGE_THREAD"),
+    ],
+    unknown: Some("RUSAGE_???"),
+};
+
+/// `priority_which` (enumeration).
+pub(crate) static PRIORITY_WHICH: Xlat = Xlat {
+    entries: &[
+        (0x0, "PRIO_PROCESS"),
+        (0x1, "PRIO_PGRP"),
+        (0x2, "PRIO_USER"),
+    ],
+    unknown: Some("PRIO_???"),
+};
+
+/// `getrandom_flags` (flags).
+pub(crate) static GETRANDOM_FLAGS: Xlat = Xlat {
+    entries: &[
+        (0x1, "GRND_NONBLOCK"),
+        (0x2, "GRND_RANDOM"),
+        (0x4, "GRND_INSECURE"),
+    ],
+    unknown: Some("GRND_???"),
+};
+
+/// `personality_types` (enumeration).
+pub(crate) static PERSONALITY_TYPES: Xlat = Xlat {
+    entries: &[
+        (0x0, "PER_LINUX"),
+        (0x800000, "PER_LINUX_32BIT"),
+        (0x80000, "PER_LINUX_FDPIC"),
+        (0x4100001, "PER_SVR4"),
+        (0x5000002, "PER_SVR3"),
+        (0x7000003, "PER_SCOSVR3"),
+        (0x6000003, "PER_OSR5"),
+        (0x5000004, "PER_WYSEV386"),
+        (0x4000005, "PER_ISCR4"),
+        (0x6, "PER_BSD"),
+        (0x4000006, "PER_SUNOS"),
+        (0x5000007, "PER_XENIX"),
+        (0x8, "PER_LINUX32"),
+        (0x8000008, "PER_LINUX32_3GB"),
+        (0x4000009, "PER_IRIX32"),
+        (0x400000a, "PER_IRIXN32"),
+        (0x400000b, "PER_IRIX64"),
+        (0xc, "PER_RISCOS"),
+        (0x400000d, "PER_SOLARIS"),
+        (0x410000e, "PER_UW7"),
+        (0xf, "PER_OSF4"),
+        (0x10, "PER_HPUX"),
+        (0xff, "PER_MASK"),
+    ],
+    unknown: Some("PER_???"),
+};
+
+/// `personality_flags` (flags).
+pub(crate) static PERSONALITY_FLAGS: Xlat = Xlat {
+    entries: &[
+        (0x20000, "UNAME26"),
+        (0x40000, "ADDR_NO_RANDOMIZE"),
+        (0x80000, "FDPIC_FUNCPTRS"),
+        (0x100000, "MMAP_PAGE_ZERO"),
+        (0x200000, "ADDR_COMPAT_LAYOUT"),
+        (0x400000, "READ_IMPLIES_EXEC"),
+        (0x800000, "ADDR_LIMIT_32BIT"),
+        (0x1000000, "SHORT_INODE"),
+        (0x2000000, "WHOLE_SECONDS"),
+        (0x4000000, "STICKY_TIMEOUTS"),
+        (0x8000000, "ADDR_LIMIT_3GB"),
+    ],
+    unknown: None,
+};
+
+/// `cap_version` (enumeration).
+pub(crate) static CAP_VERSION: Xlat = Xlat {
+    entries: &[
+        (0x19980330, "_LINUX_CAPABILITY_VERSION_1"),
+        (0x20071026, "_LINUX_CAPABILITY_VERSION_2"),
+        (0x20080522, "_LINUX_CAPABILITY_VERSION_3"),
+    ],
+    unknown: Some("_LINUX_CAPABILITY_VERSION_???"),
+};
+
+/// `capabilities` (enumeration).
+pub(crate) static CAPABILITIES: Xlat = Xlat {
+    entries: &[
+        (0x0, "CAP_CHOWN"),
+        (0x1, "CAP_DAC_OVERRIDE"),
+        (0x2, "CAP_DAC_READ_SEARCH"),
+        (0x3, "CAP_FOWNER"),
+        (0x4, "CAP_FSETID"),
+        (0x5, "CAP_KILL"),
+        (0x6, "CAP_SETGID"),
+        (0x7, "CAP_SETUID"),
+        (0x8, "CAP_SETPCAP"),
+        (0x9, "CAP_LINUX_IMMUTABLE"),
+        (0xa, "CAP_NET_BIND_SERVICE"),
+        (0xb, "CAP_NET_BROADCAST"),
+        (0xc, "CAP_NET_ADMIN"),
+        (0xd, "CAP_NET_RAW"),
+        (0xe, "CAP_IPC_LOCK"),
+        (0xf, "CAP_IPC_OWNER"),
+        (0x10, "CAP_SYS_MODULE"),
+        (0x11, "CAP_SYS_RAWIO"),
+        (0x12, "CAP_SYS_CHROOT"),
+        (0x13, "CAP_SYS_PTRACE"),
+        (0x14, "CAP_SYS_PACCT"),
+        (0x15, "CAP_SYS_ADMIN"),
+        (0x16, "CAP_SYS_BOOT"),
+        (0x17, "CAP_SYS_NICE"),
+        (0x18, "CAP_SYS_RESOURCE"),
+        (0x19, "CAP_SYS_TIME"),
+        (0x1a, "CAP_SYS_TTY_CONFIG"),
+        (0x1b, "CAP_MKNOD"),
+        (0x1c, "CAP_LEASE"),
+        (0x1d, "CAP_AUDIT_WRITE"),
+        (0x1e, "CAP_AUDIT_CONTROL"),
+        (0x1f, "CAP_SETFCAP"),
+        (0x20, "CAP_MAC_OVERRIDE"),
+        (0x21, "CAP_MAC_ADMIN"),
+        (0x22, "CAP_SYSLOG"),
+        (0x23, "CAP_WAKE_ALARM"),
+        (0x24, "CAP_BLOCK_SUSPEND"),
+        (0x25, "CAP_AUDIT_READ"),
+        (0x26, "CAP_PERFMON"),
+        (0x27, "CAP_BPF"),
+        (0x28, "CAP_CHECKPOINT_RESTORE"),
+    ],
+    unknown: Some("CAP_???"),
+};
+
+/// `cap_mask0` (flags).
+pub(crate) static CAP_MASK0: Xlat = Xlat {
+    entries: &[
+        (0x1, "1<<CAP_CHOWN"),
+        (0x2, "1<<CAP_DAC_OVERRIDE"),
+        (0x4, "1<<CAP_DAC_READ_SEARCH"),
+        (0x8, "1<<CAP_FOWNER"),
+        (0x10, "1<<CAP_FSETID"),
+        (0x20, "1<<CAP_KILL"),
+        (0x40, "1<<CAP_SETGID"),
+        (0x80, "1<<CAP_SETUID"),
+        (0x100, "1<<CAP_SETPCAP"),
+        (0x200, "1<<CAP_LINUX_IMMUTABLE"),
+        (0x400, "1<<CAP_NET_BIND_SERVICE"),
+        (0x800, "1<<CAP_NET_BROADCAST"),
+        (0x1000, "1<<CAP_NET_ADMIN"),
+        (0x2000, "1<<CAP_NET_RAW"),
+        (0x4000, "1<<CAP_IPC_LOCK"),
+        (0x8000, "1<<CAP_IPC_OWNER"),
+        (0x10000, "1<<CAP_SYS_MODULE"),
+        (0x20000, "1<<CAP_SYS_RAWIO"),
+        (0x40000, "1<<CAP_SYS_CHROOT"),
+        (0x80000, "1<<CAP_SYS_PTRACE"),
+        (0x100000, "1<<CAP_SYS_PACCT"),
+        (0x200000, "1<<CAP_SYS_ADMIN"),
+        (0x400000, "1<<CAP_SYS_BOOT"),
+        (0x800000, "1<<CAP_SYS_NICE"),
+        (0x1000000, "1<<CAP_SYS_RESOURCE"),
+        (0x2000000, "1<<CAP_SYS_TIME"),
+        (0x4000000, "1<<CAP_SYS_TTY_CONFIG"),
+        (0x8000000, "1<<CAP_MKNOD"),
+        (0x10000000, "1<<CAP_LEASE"),
+        (0x20000000, "1<<CAP_AUDIT_WRITE"),
+        (0x40000000, "1<<CAP_AUDIT_CONTROL"),
+        (0x80000000, "1<<CAP_SETFCAP"),
+    ],
+    unknown: Some("CAP_???"),
+};
+
+/// `cap_mask1` (flags).
+pub(crate) static CAP_MASK1: Xlat = Xlat {
+    entries: &[
+        (0x1, "1<<CAP_MAC_OVERRIDE"),
+        (0x2, "1<<CAP_MAC_ADMIN"),
+        (0x4, "1<<CAP_SYSLOG"),
+        (0x8, "1<<CAP_WAKE_ALARM"),
+        (0x10, "1<<CAP_BLOCK_SUSPEND"),
+        (0x20, "1<<CAP_AUDIT_READ"),
+        (0x40, "1<<CAP_PERFMON"),
+        (0x80, "1<<CAP_BPF"),
+        (0x100, "1<<CAP_CHECKPOINT_RESTORE"),
+    ],
+    unknown: Some("CAP_???"),
+};
+
+/// `futex_ops` (enumeration).
+pub(crate) static FUTEX_OPS: Xlat = Xlat {
+    entries: &[
+        (0x0, "FUTEX_WAIT"),
+        (0x1, "FUTEX_WAKE"),
+        (0x2, "FUTEX_FD"),
+        (0x3, "FUTEX_REQUEUE"),
+        (0x4, "FUTEX_CMP_REQUEUE"),
+        (0x5, "FUTEX_WAKE_OP"),
+        (0x6, "FUTEX_LOCK_PI"),
+        (0x7, "FUTEX_UNLOCK_PI"),
+        (0x8, "FUTEX_TRYLOCK_PI"),
+        (0x9, "FUTEX_WAIT_BITSET"),
+        (0xa, "FUTEX_WAKE_BITSET"),
+        (0xb, "FUTEX_WAIT_REQUEUE_PI"),
+        (0xc, "FUTEX_CMP_REQUEUE_PI"),
+        (0xd, "FUTEX_LOCK_PI2"),
+        (0x80, "FUTEX_WAIT_PRIVATE"),
+        (0x81, "FUTEX_WAKE_PRIVATE"),
+        (0x82, "FUTEX_FD|FUTEX_PRIVATE_FLAG"),
+        (0x83, "FUTEX_REQUEUE_PRIVATE"),
+        (0x84, "FUTEX_CMP_REQUEUE_PRIVATE"),
+        (0x85, "FUTEX_WAKE_OP_PRIVATE"),
+        (0x86, "FUTEX_LOCK_PI_PRIVATE"),
+        (0x87, "FUTEX_UNLOCK_PI_PRIVATE"),
+        (0x88, "FUTEX_TRYLOCK_PI_PRIVATE"),
+        (0x89, "FUTEX_WAIT_BITSET_PRIVATE"),
+        (0x8a, "FUTEX_WAKE_BITSET_PRIVATE"),
+        (0x8b, "FUTEX_WAIT_REQUEUE_PI_PRIVATE"),
+        (0x8c, "FUTEX_CMP_REQUEUE_PI_PRIVATE"),
+        (0x8d, "FUTEX_LOCK_PI2_PRIVATE"),
+        (0x100, "FUTEX_WAIT|FUTEX_CLOCK_REALTIME"),
+        (0x180, "FUTEX_WAIT_PRIVATE|FUTEX_CLOCK_REALTIME"),
+        (0x109, "FUTEX_WAIT_BITSET|FUTEX_CLOCK_REALTIME"),
+        (0x189, "FUTEX_WAIT_BITSET_PRIVATE|FUTEX_CLOCK_REALTIME"),
+        (0x10b, "FUTEX_WAIT_REQUEUE_PI|FUTEX_CLOCK_REALTIME"),
+        (0x18b, "FUTEX_WAIT_REQUEUE_PI_PRIVATE|FUTEX_CLOCK_REALTIME"),
+    ],
+    unknown: Some("FUTEX_???"),
+};
+
+/// `futex_bitset` (enumeration).
+pub(crate) static FUTEX_BITSET: Xlat = Xlat {
+    entries: &[(0xffffffff, "FUTEX_BITSET_MATCH_ANY")],
+    unknown: None,
+};
+
+/// `futex_wake_ops` (enumeration).
+pub(crate) static FUTEX_WAKE_OPS: Xlat = Xlat {
+    entries: &[
+        (0x0, "FUTEX_OP_SET"),
+        (0x1, "FUTEX_OP_ADD"),
+        (0x2, "FUTEX_OP_OR"),
+        (0x3, "FUTEX_OP_ANDN"),
+        (0x4, "FUTEX_OP_XOR"),
+    ],
+    unknown: None,
+};
+
+/// `futex_wake_cmps` (enumeration).
+pub(crate) static FUTEX_WAKE_CMPS: Xlat = Xlat {
+    entries: &[
+        (0x0, "FUTEX_OP_CMP_EQ"),
+        (0x1, "FUTEX_OP_CMP_NE"),
+        (0x2, "FUTEX_OP_CMP_LT"),
+        (0x3, "FUTEX_OP_CMP_LE"),
+        (0x4, "FUTEX_OP_CMP_GT"),
+        (0x5, "FUTEX_OP_CMP_GE"),
+    ],
+    unknown: None,
+};
+
+/// `futex_waiter_flags` (flags).
+pub(crate) static FUTEX_WAITER_FLAGS: Xlat = Xlat {
+    entries: &[(0x2, "FUTEX_32"), (0x80, "FUTEX_PRIVATE_FLAG")],
+    unknown: Some("FUTEX_???"),
+};
+
+/// `futex_waitv_clocks` (enumeration).
+pub(crate) static FUTEX_WAITV_CLOCKS: Xlat = Xlat {
+    entries: &[
+        (0x0, "CLOCK_REALTIME"),
+        (0x1, "CLOCK_MONOTONIC"),
+        (0x2, "CLOCK_PROCESS_CPUTIME_ID"),
+        (0x3, "CLOCK_THREAD_CPUTIME_ID"),
+        (0x4, "CLOCK_MONOTONIC_RAW"),
+        (0x5, "CLOCK_REALTIME_COARSE"),
+        (0x6, "CLOCK_MONOTONIC_COARSE"),
+        (0x7, "CLOCK_BOOTTIME"),
+        (0x8, "CLOCK_REALTIME_ALARM"),
+        (0x9, "CLOCK_BOOTTIME_ALARM"),
+        (0xa, "CLOCK_SGI_CYCLE"),
+        (0xb, "CLOCK_TAI"),
+    ],
+    unknown: Some("CLOCK_???"),
+};
+
+/// `prctl_options` (enumeration).
+pub(crate) static PRCTL_OPTIONS: Xlat = Xlat {
+    entries: &[
+        (0x1, "PR_SET_PDEATHSIG"),
+        (0x2, "PR_GET_PDEATHSIG"),
+        (0x3, "PR_GET_DUMPABLE"),
+        (0x4, "PR_SET_DUMPABLE"),
+        (0x5, "PR_GET_UNALIGN"),
+        (0x6, "PR_SET_UNALIGN"),
+        (0x7, "PR_GET_KEEPCAPS"),
+        (0x8, "PR_SET_KEEPCAPS"),
+        (0x9, "PR_GET_FPEMU"),
+        (0xa, "PR_SET_FPEMU"),
+        (0xb, "PR_GET_FPEXC"),
+        (0xc, "PR_SET_FPEXC"),
+        (0xd, "PR_GET_TIMING"),
+        (0xe, "PR_SET_TIMING"),
+        (0xf, "PR_SET_NAME"),
+        (0x10, "PR_GET_NAME"),
+        (0x13, "PR_GET_ENDIAN"),
+        (0x14, "PR_SET_ENDIAN"),
+        (0x15, "PR_GET_SECCOMP"),
+        (0x16, "PR_SET_SECCOMP"),
+        (0x17, "PR_CAPBSET_READ"),
+        (0x18, "PR_CAPBSET_DROP"),
+        (0x19, "PR_GET_TSC"),
+        (0x1a, "PR_SET_TSC"),
+        (0x1b, "PR_GET_SECUREBITS"),
+        (0x1c, "PR_SET_SECUREBITS"),
+        (0x1d, "PR_SET_TIMERSLACK"),
+        (0x1e, "PR_GET_TIMERSLACK"),
+        (0x1f, "PR_TASK_PERF_EVENTS_DISABLE"),
+        (0x20, "PR_TASK_PERF_EVENTS_ENABLE"),
+        (0x21, "PR_MCE_KILL"),
+        (0x22, "PR_MCE_KILL_GET"),
+        (0x23, "PR_SET_MM"),
+        (0x24, "PR_SET_CHILD_SUBREAPER"),
+        (0x25, "PR_GET_CHILD_SUBREAPER"),
+        (0x26, "PR_SET_NO_NEW_PRIVS"),
+        (0x27, "PR_GET_NO_NEW_PRIVS"),
+        (0x28, "PR_GET_TID_ADDRESS"),
+        (0x29, "PR_SET_THP_DISABLE"),
+        (0x2a, "PR_GET_THP_DISABLE"),
+        (0x2b, "PR_MPX_ENABLE_MANAGEMENT"),
+        (0x2c, "PR_MPX_DISABLE_MANAGEMENT"),
+        (0x2d, "PR_SET_FP_MODE"),
+        (0x2e, "PR_GET_FP_MODE"),
+        (0x2f, "PR_CAP_AMBIENT"),
+        (0x32, "PR_SVE_SET_VL"),
+        (0x33, "PR_SVE_GET_VL"),
+        (0x34, "PR_GET_SPECULATION_CTRL"),
+        (0x35, "PR_SET_SPECULATION_CTRL"),
+        (0x36, "PR_PAC_RESET_KEYS"),
+        (0x37, "PR_SET_TAGGED_ADDR_CTRL"),
+        (0x38, "PR_GET_TAGGED_ADDR_CTRL"),
+        (0x39, "PR_SET_IO_FLUSHER"),
+        (0x3a, "PR_GET_IO_FLUSHER"),
+        (0x3b, "PR_SET_SYSCALL_USER_DISPATCH"),
+        (0x3c, "PR_PAC_SET_ENABLED_KEYS"),
+        (0x3d, "PR_PAC_GET_ENABLED_KEYS"),
+        (0x3e, "PR_SCHED_CORE"),
+        (0x3f, "PR_SME_SET_VL"),
+        (0x40, "PR_SME_GET_VL"),
+        (0x53564d41, "PR_SET_VMA"),
+        (0x59616d61, "PR_SET_PTRACER"),
+    ],
+    unknown: Some("PR_???"),
+};
+
+/// `pr_dumpable` (enumeration).
+pub(crate) static PR_DUMPABLE: Xlat = Xlat {
+    entries: &[
+        (0x0, "SUID_DUMP_DISABLE"),
+        (0x1, "SUID_DUMP_USER"),
+        (0x2, "SUID_DUMP_ROOT"),
+    ],
+    unknown: Some("SUID_DUMP_???"),
+};
+
+/// `pr_set_vma` (enumeration).
+pub(crate) static PR_SET_VMA: Xlat = Xlat {
+    entries: &[(0x0, "PR_SET_VMA_ANON_NAME")],
+    unknown: Some("PR_SET_VMA_???"),
+};
+
+/// `pr_tsc` (enumeration).
+pub(crate) static PR_TSC: Xlat = Xlat {
+    entries: &[(0x1, "PR_TSC_ENABLE"), (0x2, "PR_TSC_SIGSEGV")],
+    unknown: Some("PR_TSC_???"),
+};
+
+/// `pr_unalign_flags` (flags).
+pub(crate) static PR_UNALIGN_FLAGS: Xlat = Xlat {
+    entries: &[(0x1, "PR_UNALIGN_NOPRINT"), (0x2, "PR_UNALIGN_SIGBUS")],
+    unknown: Some("PR_UNALIGN_???"),
+};
+
+/// `pr_fp_mode` (flags).
+pub(crate) static PR_FP_MODE: Xlat = Xlat {
+    entries: &[(0x1, "PR_FP_MODE_FR"), (0x2, "PR_FP_MODE_FRE")],
+    unknown: Some("PR_FP_MODE_???"),
+};
+
+/// `pr_mce_kill` (enumeration).
+pub(crate) static PR_MCE_KILL: Xlat = Xlat {
+    entries: &[(0x0, "PR_MCE_KILL_CLEAR"), (0x1, "PR_MCE_KILL_SET")],
+    unknown: Some("PR_MCE_KILL_???"),
+};
+
+/// `pr_mce_kill_policy` (enumeration).
+pub(crate) static PR_MCE_KILL_POLICY: Xlat = Xlat {
+    entries: &[
+        (0x0, "PR_MCE_KILL_LATE"),
+        (0x1, "PR_MCE_KILL_EARLY"),
+        (0x2, "PR_MCE_KILL_DEFAULT"),
+    ],
+    unknown: Some("PR_MCE_KILL_???"),
+};
+
+/// `pr_cap_ambient` (enumeration).
+pub(crate) static PR_CAP_AMBIENT: Xlat = Xlat {
+    entries: &[
+        (0x1, "PR_CAP_AMBIENT_IS_SET"),
+        (0x2, "PR_CAP_AMBIENT_RAISE"),
+        (0x3, "PR_CAP_AMBIENT_LOWER"),
+        (0x4, "PR_CAP_AMBIENT_CLEAR_ALL"),
+    ],
+    unknown: Some("PR_CAP_AMBIENT_???"),
+};
+
+/// `pr_set_mm` (enumeration).
+pub(crate) static PR_SET_MM: Xlat = Xlat {
+    entries: &[
+        (0x1, "PR_SET_MM_START_CODE"),
+        (0x2, "PR_SET_MM_END_CODE"),
+        (0x3, "PR_SET_MM_START_DATA"),
+        (0x4, "PR_SET_MM_END_DATA"),
+        (0x5, "PR_SET_MM_START_STACK"),
+        (0x6, "PR_SET_MM_START_BRK"),
+        (0x7, "PR_SET_MM_BRK"),
+        (0x8, "PR_SET_MM_ARG_START"),
+        (0x9, "PR_SET_MM_ARG_END"),
+        (0xa, "PR_SET_MM_ENV_START"),
+        (0xb, "PR_SET_MM_ENV_END"),
+        (0xc, "PR_SET_MM_AUXV"),
+        (0xd, "PR_SET_MM_EXE_FILE"),
+        (0xe, "PR_SET_MM_MAP"),
+        (0xf, "PR_SET_MM_MAP_SIZE"),
+    ],
+    unknown: Some("PR_SET_MM_???"),
+};
+
+/// `pr_spec_cmds` (enumeration).
+pub(crate) static PR_SPEC_CMDS: Xlat = Xlat {
+    entries: &[
+        (0x0, "PR_SPEC_STORE_BYPASS"),
+        (0x1, "PR_SPEC_INDIRECT_BRANCH"),
+        (0x2, "PR_SPEC_L1D_FLUSH"),
+    ],
+    unknown: Some("PR_SPEC_???"),
+};
+
+/// `pr_spec_get_flags` (flags).
+pub(crate) static PR_SPEC_GET_FLAGS: Xlat = Xlat {
+    entries: &[
+        (0x0, "PR_SPEC_NOT_AFFECTED"),
+        (0x1, "PR_SPEC_PRCTL"),
+        (0x2, "PR_SPEC_ENABLE"),
+        (0x4, "PR_SPEC_DISABLE"),
+        (0x8, "PR_SPEC_FORCE_DISABLE"),
+        (0x10, "PR_SPEC_DISABLE_NOEXEC"),
+    ],
+    unknown: Some("PR_SPEC_???"),
+};
+
+/// `pr_spec_set_flags` (enumeration).
+pub(crate) static PR_SPEC_SET_FLAGS: Xlat = Xlat {
+    entries: &[
+        (0x2, "PR_SPEC_ENABLE"),
+        (0x4, "PR_SPEC_DISABLE"),
+        (0x8, "PR_SPEC_FORCE_DISABLE"),
+        (0x10, "PR_SPEC_DISABLE_NOEXEC"),
+    ],
+    unknown: Some("PR_SPEC_???"),
+};
+
+/// `pr_sud_cmds` (enumeration).
+pub(crate) static PR_SUD_CMDS: Xlat = Xlat {
+    entries: &[(0x0, "PR_SYS_DISPATCH_OFF"), (0x1, "PR_SYS_DISPATCH_ON")],
+    unknown: Some("PR_SYS_DISPATCH_???"),
+};
+
+/// `pr_sched_core_cmds` (enumeration).
+pub(crate) static PR_SCHED_CORE_CMDS: Xlat = Xlat {
+    entries: &[
+        (0x0, "PR_SCHED_CORE_GET"),
+        (0x1, "PR_SCHED_CORE_CREATE"),
+        (0x2, "PR_SCHED_CORE_SHARE_TO"),
+        (0x3, "PR_SCHED_CORE_SHARE_FROM"),
+    ],
+    unknown: Some("PR_SCHED_CORE_???"),
+};
+
+/// `pr_sched_core_pidtypes` (enumeration).
+pub(crate) static PR_SCHED_CORE_PIDTYPES: Xlat = Xlat {
+    entries: &[
+        (0x0, "PIDTYPE_PID"),
+        (0x1, "PIDTYPE_TGID"),
+        (0x2, "PIDTYPE_PGID"),
+        (0x3, "PIDTYPE_SID"),
+    ],
+    unknown: Some("PIDTYPE_???"),
+};
+
+/// `seccomp_mode` (enumeration).
+pub(crate) static SECCOMP_MODE: Xlat = Xlat {
+    entries: &[
+        (0x0, "SECCOMP_MODE_DISABLED"),
+        (0x1, "SECCOMP_MODE_STRICT"),
+        (0x2, "SECCOMP_MODE_FILTER"),
+    ],
+    unknown: Some("SECCOMP_MODE_???"),
+};
+
+/// `secbits` (flags).
+pub(crate) static SECBITS: Xlat = Xlat {
+    entries: &[
+        (0x1, "SECBIT_NOROOT"),
+        (0x2, "SECBIT_NOROOT_LOCKED"),
+        (0x4, "SECBIT_NO_SETUID_FIXUP"),
+        (0x8, "SECBIT_NO_SETUID_FIXUP_LOCKED"),
+        (0x10, "SECBIT_KEEP_CAPS"),
+        (0x20, "SECBIT_KEEP_CAPS_LOCKED"),
+        (0x40, "SECBIT_NO_CAP_AMBIENT_RAISE"),
+        (0x80, "SECBIT_NO_CAP_AMBIENT_RAISE_LOCKED"),
+    ],
+    unknown: Some("SECBIT_???"),
+};
+
+/// `arch_prctl_codes` (enumeration).
+pub(crate) static ARCH_PRCTL_CODES: Xlat = Xlat {
+    entries: &[
+        (0x1001, "ARCH_SET_GS"),
+        (0x1002, "ARCH_SET_FS"),
+        (0x1003, "ARCH_GET_FS"),
+        (0x1004, "ARCH_GET_GS"),
+        (0x1011, "ARCH_GET_CPUID"),
+        (0x1012, "ARCH_SET_CPUID"),
+        (0x1021, "ARCH_GET_XCOMP_SUPP"),
+        (0x1022, "ARCH_GET_XCOMP_PERM"),
+        (0x1023, "ARCH_REQ_XCOMP_PERM"),
+        (0x1024, "ARCH_GET_XCOMP_GUEST_PERM"),
+        (0x1025, "ARCH_REQ_XCOMP_GUEST_PERM"),
+        (0x2001, "ARCH_MAP_VDSO_X32"),
+        (0x2002, "ARCH_MAP_VDSO_32"),
+        (0x2003, "ARCH_MAP_VDSO_64"),
+    ],
+    unknown: Some("ARCH_???"),
+};
+
+/// `seccomp_ops` (enumeration).
+pub(crate) static SECCOMP_OPS: Xlat = Xlat {
+    entries: &[
+        (0x0, "SECCOMP_SET_MODE_STRICT"),
+        (0x1, "SECCOMP_SET_MODE_FILTER"),
+        (0x2, "SECCOMP_GET_ACTION_AVAIL"),
+        (0x3, "SECCOMP_GET_NOTIF_SIZES"),
+    ],
+    unknown: Some("SECCOMP_SET_MODE_???"),
+};
+
+/// `seccomp_filter_flags` (flags).
+pub(crate) static SECCOMP_FILTER_FLAGS: Xlat = Xlat {
+    entries: &[
+        (0x1, "SECCOMP_FILTER_FLAG_TSYNC"),
+        (0x2, "SECCOMP_FILTER_FLAG_LOG"),
+        (0x4, "SECCOMP_FILTER_FLAG_SPEC_ALLOW"),
+        (0x8, "SECCOMP_FILTER_FLAG_NEW_LISTENER"),
+        (0x10, "SECCOMP_FILTER_FLAG_TSYNC_ESRCH"),
+        (0x20, "SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV"),
+    ],
+    unknown: Some("SECCOMP_FILTER_FLAG_???"),
+};
+
+/// `seccomp_ret_action` (enumeration).
+pub(crate) static SECCOMP_RET_ACTION: Xlat = Xlat {
+    entries: &[
+        (0x80000000, "SECCOMP_RET_KILL_PROCESS"),
+        (0x0, "SECCOMP_RET_KILL_THREAD"),
+        (0x30000, "SECCOMP_RET_TRAP"),
+        (0x50000, "SECCOMP_RET_ERRNO"),
+        (0x7fc00000, "SECCOMP_RET_USER_NOTIF"),
+        (0x7ff00000, "SECCOMP_RET_TRACE"),
+        (0x7ffc0000, "SECCOMP_RET_LOG"),
+        (0x7fff0000, "SECCOMP_RET_ALLOW"),
+    ],
+    unknown: Some("SECCOMP_RET_???"),
+};
+
+/// `schedulers` (enumeration).
+pub(crate) static SCHEDULERS: Xlat = Xlat {
+    entries: &[
+        (0x0, "SCHED_OTHER"),
+        (0x1, "SCHED_FIFO"),
+        (0x2, "SCHED_RR"),
+        (0x3, "SCHED_BATCH"),
+        (0x4, "SCHED_ISO"),
+        (0x5, "SCHED_IDLE"),
+        (0x6, "SCHED_DEADLINE"),
+    ],
+    unknown: Some("SCHED_???"),
+};
+
+/// `sched_flags` (flags).
+pub(crate) static SCHED_FLAGS: Xlat = Xlat {
+    entries: &[
+        (0x1, "SCHED_FLAG_RESET_ON_FORK"),
+        (0x2, "SCHED_FLAG_RECLAIM"),
+        (0x4, "SCHED_FLAG_DL_OVERRUN"),
+        (0x8, "SCHED_FLAG_KEEP_POLICY"),
+        (0x10, "SCHED_FLAG_KEEP_PARAMS"),
+        (0x20, "SCHED_FLAG_UTIL_CLAMP_MIN"),
+        (0x40, "SCHED_FLAG_UTIL_CLAMP_MAX"),
+    ],
+    unknown: Some("SCHED_FLAG_???"),
+};
+
+/// `kcmp_types` (enumeration).
+pub(crate) static KCMP_TYPES: Xlat = Xlat {
+    entries: &[
+        (0x0, "KCMP_FILE"),
+        (0x1, "KCMP_VM"),
+        (0x2, "KCMP_FILES"),
+        (0x3, "KCMP_FS"),
+        (0x4, "KCMP_SIGHAND"),
+        (0x5, "KCMP_IO"),
+        (0x6, "KCMP_SYSVSEM"),
+        (0x7, "KCMP_EPOLL_TFD"),
+    ],
+    unknown: Some("KCMP_???"),
+};
+
+/// `ioprio_class` (enumeration).
+pub(crate) static IOPRIO_CLASS: Xlat = Xlat {
+    entries: &[
+        (0x0, "IOPRIO_CLASS_NONE"),
+        (0x1, "IOPRIO_CLASS_RT"),
+        (0x2, "IOPRIO_CLASS_BE"),
+        (0x3, "IOPRIO_CLASS_IDLE"),
+    ],
+    unknown: Some("IOPRIO_CLASS_???"),
+};
+
+/// `ioprio_who` (enumeration).
+pub(crate) static IOPRIO_WHO: Xlat = Xlat {
+    entries: &[
+        (0x1, "IOPRIO_WHO_PROCESS"),
+        (0x2, "IOPRIO_WHO_PGRP"),
+        (0x3, "IOPRIO_WHO_USER"),
+    ],
+    unknown: Some("IOPRIO_WHO_???"),
+};
+
+/// `pidfd_open_flags` (flags).
+pub(crate) static PIDFD_OPEN_FLAGS: Xlat = Xlat {
+    entries: &[(0x800, "PIDFD_NONBLOCK")],
+    unknown: Some("PIDFD_???"),
+};
+
+/// `uffd_flags` (flags).
+pub(crate) static UFFD_FLAGS: Xlat = Xlat {
+    entries: &[
+        (0x1, "UFFD_USER_MODE_ONLY"),
+        (0x800, "O_NONBLOCK"),
+        (0x80000, "O_CLOEXEC"),
+    ],
+    unknown: Some("UFFD_???"),
+};
+
+/// `ptrace_cmds` (enumeration).
+pub(crate) static PTRACE_CMDS: Xlat = Xlat {
+    entries: &[
+        (0x0, "PTRACE_TRACEME"),
+        (0x1, "PTRACE_PEEKTEXT"),
+        (0x2, "PTRACE_PEEKDATA"),
+        (0x3, "PTRACE_PEEKUSER"),
+        (0x4, "PTRACE_POKETEXT"),
+        (0x5, "PTRACE_POKEDATA"),
+        (0x6, "PTRACE_POKEUSER"),
+        (0x7, "PTRACE_CONT"),
+        (0x8, "PTRACE_KILL"),
+        (0x9, "PTRACE_SINGLESTEP"),
+        (0x10, "PTRACE_ATTACH"),
+        (0x11, "PTRACE_DETACH"),
+        (0x18, "PTRACE_SYSCALL"),
+        (0x4200, "PTRACE_SETOPTIONS"),
+        (0x4201, "PTRACE_GETEVENTMSG"),
+        (0x4202, "PTRACE_GETSIGINFO"),
+        (0x4203, "PTRACE_SETSIGINFO"),
+        (0x4204, "PTRACE_GETREGSET"),
+        (0x4205, "PTRACE_SETREGSET"),
+        (0x4206, "PTRACE_SEIZE"),
+        (0x4207, "PTRACE_INTERRUPT"),
+        (0x4208, "PTRACE_LISTEN"),
+        (0x4209, "PTRACE_PEEKSIGINFO"),
+        (0x420a, "PTRACE_GETSIGMASK"),
+        (0x420b, "PTRACE_SETSIGMASK"),
+        (0x420c, "PTRACE_SECCOMP_GET_FILTER"),
+        (0x420d, "PTRACE_SECCOMP_GET_METADATA"),
+        (0x420e, "PTRACE_GET_SYSCALL_INFO"),
+        (0x420f, "PTRACE_GET_RSEQ_CONFIGURATION"),
+        (0xc, "PTRACE_GETREGS"),
+        (0xd, "PTRACE_SETREGS"),
+        (0xe, "PTRACE_GETFPREGS"),
+        (0xf, "PTRACE_SETFPREGS"),
+        (0x12, "PTRACE_GETFPXREGS"),
+        (0x13, "PTRACE_SETFPXREGS"),
+        (0x15, "PTRACE_OLDSETOPTIONS"),
+        (0x19, "PTRACE_GET_THREAD_AREA"),
+        (0x1a, "PTRACE_SET_THREAD_AREA"),
+        (0x1f, "PTRACE_SYSEMU"),
+        (0x20, "PTRACE_SYSEMU_SINGLESTEP"),
+        (0x21, "PTRACE_SINGLEBLOCK"),
+        (0x1e, "PTRACE_ARCH_PRCTL"),
+    ],
+    unknown: Some("PTRACE_???"),
+};
+
+/// `ptrace_setoptions_flags` (flags).
+pub(crate) static PTRACE_SETOPTIONS_FLAGS: Xlat = Xlat {
+    entries: &[
+        (0x1, "PTRACE_O_TRACESYSGOOD"),
+        (0x2, "PTRACE_O_TRACEFORK"),
+        (0x4, "PTRACE_O_TRACEVFORK"),
+        (0x8, "PTRACE_O_TRACECLONE"),
+        (0x10, "PTRACE_O_TRACEEXEC"),
+        (0x20, "PTRACE_O_TRACEVFORKDONE"),
+        (0x40, "PTRACE_O_TRACEEXIT"),
+        (0x80, "PTRACE_O_TRACESECCOMP"),
+        (0x100000, "PTRACE_O_EXITKILL"),
+        (0x200000, "PTRACE_O_SUSPEND_SECCOMP"),
+    ],
+    unknown: Some("PTRACE_O_???"),
+};
+
+/// `ptrace_peeksiginfo_flags` (flags).
+pub(crate) static PTRACE_PEEKSIGINFO_FLAGS: Xlat = Xlat {
+    entries: &[(0x1, "PTRACE_PEEKSIGINFO_SHARED")],
+    unknown: Some("PTRACE_PEEKSIGINFO_???"),
+};
+
+/// `nt_types` (enumeration).
+pub(crate) static NT_TYPES: Xlat = Xlat {
+    entries: &[
+        (0x1, "NT_PRSTATUS"),
+        (0x2, "NT_FPREGSET"),
+        (0x3, "NT_PRPSINFO"),
+        (0x4, "NT_PRXREG"),
+        (0x5, "NT_PLATFORM"),
+        (0x6, "NT_AUXV"),
+        (0x7, "NT_GWINDOWS"),
+        (0x8, "NT_ASRS"),
+        (0xa, "NT_PSTATUS"),
+        (0xd, "NT_PSINFO"),
+        (0xe, "NT_PRCRED"),
+        (0xf, "NT_UTSNAME"),
+        (0x10, "NT_LWPSTATUS"),
+        (0x11, "NT_LWPSINFO"),
+        (0x14, "NT_PRFPXREG"),
+        (0x200, "NT_386_TLS"),
+        (0x201, "NT_386_IOPERM"),
+        (0x202, "NT_X86_XSTATE"),
+        (0x46494c45, "NT_FILE"),
+        (0x46e62b7f, "NT_PRXFPREG"),
+        (0x53494749, "NT_SIGINFO"),
+    ],
+    unknown: Some("NT_???"),
+};
+
+/// `x86_xfeature_bits` (enumeration).
+pub(crate) static X86_XFEATURE_BITS: Xlat = Xlat {
+    entries: &[
+        (0x0, "XFEATURE_FP"),
+        (0x1, "XFEATURE_SSE"),
+        (0x2, "XFEATURE_YMM"),
+        (0x3, "XFEATURE_BNDREGS"),
+        (0x4, "XFEATURE_BNDCSR"),
+        (0x5, "XFEATURE_OPMASK"),
+        (0x6, "XFEATURE_ZMM_Hi256"),
+        (0x7, "XFEATURE_Hi16_ZMM"),
+        (0x8, "XFEATURE_PT_UNIMPLEMENTED_SO_FAR"),
+        (0x9, "XFEATURE_PKRU"),
+        (0xa, "XFEATURE_PASID"),
+        (0xf, "XFEATURE_LBR"),
+        (0x11, "XFEATURE_XTILE_CFG"),
+        (0x12, "XFEATURE_XTILE_DATA"),
+    ],
+    unknown: Some("XFEATURE_???"),
+};
+
+/// `x86_xfeatures` (flags).
+pub(crate) static X86_XFEATURES: Xlat = Xlat {
+    entries: &[
+        (0x3, "XFEATURE_MASK_FPSSE"),
+        (0x1, "XFEATURE_MASK_FP"),
+        (0x2, "XFEATURE_MASK_SSE"),
+        (0x4, "XFEATURE_MASK_YMM"),
+        (0x8, "XFEATURE_MASK_BNDREGS"),
+        (0x10, "XFEATURE_MASK_BNDCSR"),
+        (0xe0, "XFEATURE_MASK_AVX512"),
+        (0x20, "XFEATURE_MASK_OPMASK"),
+        (0x40, "XFEATURE_MASK_ZMM_Hi256"),
+        (0x80, "XFEATURE_MASK_Hi16_ZMM"),
+        (0x100, "XFEATURE_MASK_PT"),
+        (0x200, "XFEATURE_MASK_PKRU"),
+        (0x400, "XFEATURE_MASK_PASID"),
+        (0x8000, "XFEATURE_MASK_LBR"),
+        (0x60000, "XFEATURE_MASK_XTILE"),
+        (0x20000, "XFEATURE_MASK_XTILE_CFG"),
+        (0x40000, "XFEATURE_MASK_XTILE_DATA"),
+    ],
+    unknown: Some("XFEATURE_MASK_???"),
+};
+
 /// `siginfo_codes` (enumeration).
 pub(crate) static SIGINFO_CODES: Xlat = Xlat {
     entries: &[
@@ -1803,4 +2942,152 @@ pub(crate) static AUDIT_ARCH: Xlat = Xlat {
         (0x40000003, "AUDIT_ARCH_I386"),
     ],
     unknown: Some("AUDIT_ARCH_???"),
+};
+
+/// `sa_handler_values` (enumeration).
+pub(crate) static SA_HANDLER_VALUES: Xlat = Xlat {
+    entries: &[
+        (0xffffffffffffffff, "SIG_ERR"),
+        (0x0, "SIG_DFL"),
+        (0x1, "SIG_IGN"),
+    ],
+    unknown: None,
+};
+
+/// `sigact_flags` (flags).
+pub(crate) static SIGACT_FLAGS: Xlat = Xlat {
+    entries: &[
+        (0x4000000, "SA_RESTORER"),
+        (0x8000000, "SA_ONSTACK"),
+        (0x10000000, "SA_RESTART"),
+        (0x20000000, "SA_INTERRUPT"),
+        (0x40000000, "SA_NODEFER"),
+        (0x80000000, "SA_RESETHAND"),
+        (0x4, "SA_SIGINFO"),
+        (0x1, "SA_NOCLDSTOP"),
+        (0x2, "SA_NOCLDWAIT"),
+    ],
+    unknown: Some("SA_???"),
+};
+
+/// `sigprocmaskcmds` (enumeration).
+pub(crate) static SIGPROCMASKCMDS: Xlat = Xlat {
+    entries: &[
+        (0x0, "SIG_BLOCK"),
+        (0x1, "SIG_UNBLOCK"),
+        (0x2, "SIG_SETMASK"),
+    ],
+    unknown: Some("SIG_???"),
+};
+
+/// `sigaltstack_flags` (flags).
+pub(crate) static SIGALTSTACK_FLAGS: Xlat = Xlat {
+    entries: &[
+        (0x1, "SS_ONSTACK"),
+        (0x2, "SS_DISABLE"),
+        (0x80000000, "SS_AUTODISARM"),
+    ],
+    unknown: Some("SS_???"),
+};
+
+/// `clocknames` (enumeration).
+pub(crate) static CLOCKNAMES: Xlat = Xlat {
+    entries: &[
+        (0x0, "CLOCK_REALTIME"),
+        (0x1, "CLOCK_MONOTONIC"),
+        (0x2, "CLOCK_PROCESS_CPUTIME_ID"),
+        (0x3, "CLOCK_THREAD_CPUTIME_ID"),
+        (0x4, "CLOCK_MONOTONIC_RAW"),
+        (0x5, "CLOCK_REALTIME_COARSE"),
+        (0x6, "CLOCK_MONOTONIC_COARSE"),
+        (0x7, "CLOCK_BOOTTIME"),
+        (0x8, "CLOCK_REALTIME_ALARM"),
+        (0x9, "CLOCK_BOOTTIME_ALARM"),
+        (0xa, "CLOCK_SGI_CYCLE"),
+        (0xb, "CLOCK_TAI"),
+    ],
+    unknown: Some("CLOCK_???"),
+};
+
+/// `clockflags` (flags).
+pub(crate) static CLOCKFLAGS: Xlat = Xlat {
+    entries: &[(0x1, "TIMER_ABSTIME")],
+    unknown: Some("TIMER_???"),
+};
+
+/// `itimer_which` (enumeration).
+pub(crate) static ITIMER_WHICH: Xlat = Xlat {
+    entries: &[
+        (0x0, "ITIMER_REAL"),
+        (0x1, "ITIMER_VIRTUAL"),
+        (0x2, "ITIMER_PROF"),
+    ],
+    unknown: Some("ITIMER_???"),
+};
+
+/// `sigev_value` (enumeration).
+pub(crate) static SIGEV_VALUE: Xlat = Xlat {
+    entries: &[
+        (0x0, "SIGEV_SIGNAL"),
+        (0x1, "SIGEV_NONE"),
+        (0x2, "SIGEV_THREAD"),
+        (0x4, "SIGEV_THREAD_ID"),
+    ],
+    unknown: Some("SIGEV_???"),
+};
+
+/// `adjtimex_modes` (flags).
+pub(crate) static ADJTIMEX_MODES: Xlat = Xlat {
+    entries: &[
+        (0xa001, "ADJ_OFFSET_SS_READ"),
+        (0x8001, "ADJ_OFFSET_SINGLESHOT"),
+        (0x1, "ADJ_OFFSET"),
+        (0x2, "ADJ_FREQUENCY"),
+        (0x4, "ADJ_MAXERROR"),
+        (0x8, "ADJ_ESTERROR"),
+        (0x10, "ADJ_STATUS"),
+        (0x20, "ADJ_TIMECONST"),
+        (0x80, "ADJ_TAI"),
+        (0x100, "ADJ_SETOFFSET"),
+        (0x1000, "ADJ_MICRO"),
+        (0x2000, "ADJ_NANO"),
+        (0x4000, "ADJ_TICK"),
+    ],
+    unknown: Some("ADJ_???"),
+};
+
+/// `adjtimex_status` (flags).
+pub(crate) static ADJTIMEX_STATUS: Xlat = Xlat {
+    entries: &[
+        (0x1, "STA_PLL"),
+        (0x2, "STA_PPSFREQ"),
+        (0x4, "STA_PPSTIME"),
+        (0x8, "STA_FLL"),
+        (0x10, "STA_INS"),
+        (0x20, "STA_DEL"),
+        (0x40, "STA_UNSYNC"),
+        (0x80, "STA_FREQHOLD"),
+        (0x100, "STA_PPSSIGNAL"),
+        (0x200, "STA_PPSJITTER"),
+        (0x400, "STA_PPSWANDER"),
+        (0x800, "STA_PPSERROR"),
+        (0x1000, "STA_CLOCKERR"),
+        (0x2000, "STA_NANO"),
+        (0x4000, "STA_MODE"),
+        (0x8000, "STA_CLK"),
+    ],
+    unknown: Some("STA_???"),
+};
+
+/// `adjtimex_state` (enumeration).
+pub(crate) static ADJTIMEX_STATE: Xlat = Xlat {
+    entries: &[
+        (0x0, "TIME_OK"),
+        (0x1, "TIME_INS"),
+        (0x2, "TIME_DEL"),
+        (0x3, "TIME_OOP"),
+        (0x4, "TIME_WAIT"),
+        (0x5, "TIME_ERROR"),
+    ],
+    unknown: None,
 };

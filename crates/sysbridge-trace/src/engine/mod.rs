@@ -2,6 +2,7 @@
 //! (outside a call, or between a call's entry and exit), one ptrace request to learn
 //! what a syscall-stop is about and one to resume.
 
+mod json;
 mod report;
 mod spawn;
 
@@ -14,6 +15,7 @@ use sysbridge::signal::{self, SaFlags, SigAction, SigHandler, SigSet, Signal};
 use sysbridge::time::{ClockId, Timespec, clock_gettime};
 use sysbridge::{Errno, Sysno, SysnoSet, seccomp};
 
+use crate::decode::fdinfo;
 use crate::decode::line::Line;
 use crate::decode::{Ctx, DecodeOpts, Decoder, Decoders, Ret, Step};
 use crate::filter::{Class, Status};
@@ -122,7 +124,11 @@ struct Engine {
     printing: bool,
     scratch: Vec<u8>,
     text: String,
+    /// What follows a returned descriptor (`-y`), built here to reuse its buffer.
+    fd_note: String,
     started_at: Timespec,
+    /// The wall-clock time at `started_at`.
+    started_wall: Timespec,
 }
 
 /// The name of call `nr`: the kernel's, or `syscall_0x1c3` for a number no table knows.
@@ -130,6 +136,19 @@ fn call_name(nr: u64) -> std::borrow::Cow<'static, str> {
     match u32::try_from(nr).ok().and_then(Sysno::from_raw) {
         Some(s) => s.name().into(),
         None => format!("syscall_{nr:#x}").into(),
+    }
+}
+
+fn ts_add(a: Timespec, b: Timespec) -> Timespec {
+    let mut s = a.tv_sec + b.tv_sec;
+    let mut n = a.tv_nsec + b.tv_nsec;
+    if n >= 1_000_000_000 {
+        s += 1;
+        n -= 1_000_000_000;
+    }
+    Timespec {
+        tv_sec: s,
+        tv_nsec: n,
     }
 }
 
@@ -201,7 +220,9 @@ pub fn run(mut opts: Options) -> Result<Outcome, String> {
         printing: opts.summary != SummaryMode::Only,
         scratch: Vec::new(),
         text: String::new(),
+        fd_note: String::new(),
         started_at: clock_gettime(ClockId::Monotonic),
+        started_wall: clock_gettime(ClockId::Realtime),
         opts,
     };
     if started {
@@ -411,7 +432,9 @@ impl Engine {
         };
         self.mem.forget(former);
         self.mem.forget(pid);
-        if self.printing && !self.opts.json {
+        if self.printing && self.opts.json {
+            self.printer.whole_line(pid, &json::superseded(pid, former));
+        } else if self.printing {
             self.printer.pid_changed(former, pid);
             if self.opts.quiet < 3 {
                 self.printer.leader(pid, self.tracees.len() + 1);
@@ -477,7 +500,7 @@ impl Engine {
 
     /// Records the times a call entered at, for `-c` and `-T`.
     fn stamp_entry(&mut self, tid: i32, usage: Option<Rusage>) {
-        let timed = self.summary.is_some() || self.opts.syscall_times;
+        let timed = self.summary.is_some() || self.opts.syscall_times || self.opts.json;
         let Some(t) = self.tracees.get_mut(&tid) else {
             return;
         };
@@ -549,7 +572,7 @@ impl Engine {
     fn on_entry(&mut self, tid: i32, nr: u64, args: [u64; 6], sp: u64, usage: Option<Rusage>) {
         let row = self.rows.get(nr as usize).copied().flatten();
         let nargs = row.map_or(6, |(n, _)| n);
-        let timed = self.summary.is_some() || self.opts.syscall_times;
+        let timed = self.summary.is_some() || self.opts.syscall_times || self.opts.json;
         let Some(t) = self.tracees.get_mut(&tid) else {
             return;
         };
@@ -652,7 +675,7 @@ impl Engine {
         if !t.printed {
             return;
         }
-        let now = (self.summary.is_some() || self.opts.syscall_times)
+        let now = (self.summary.is_some() || self.opts.syscall_times || self.opts.json)
             .then(|| clock_gettime(ClockId::Monotonic));
         if let (Some(summary), Some(now)) = (&mut self.summary, now) {
             let spent = match usage {
@@ -677,7 +700,7 @@ impl Engine {
         };
         let staged = t.staged.take();
         let ret = match &t.step {
-            Step::Exit => {
+            Step::Exit | Step::Result => {
                 let mut ctx = Ctx {
                     tid,
                     nr,
@@ -697,7 +720,7 @@ impl Engine {
                 };
                 match (t.decoder)(&mut ctx) {
                     Step::Done(ret) => ret,
-                    Step::Exit => Ret::Dec,
+                    Step::Exit | Step::Result => Ret::Dec,
                 }
             }
             Step::Done(ret) => ret.clone(),
@@ -707,8 +730,14 @@ impl Engine {
             return;
         }
         if self.opts.json {
-            let json = self.json_call(tid, rval, error, now);
-            self.printer.whole_line(tid, &json);
+            let entry_time = t.entry_time;
+            let end = json::End {
+                rval,
+                error,
+                duration: now.map_or_else(Timespec::default, |now| ts_sub(now, entry_time)),
+            };
+            let line = self.json_call(tid, Some(end));
+            self.printer.whole_line(tid, &line);
             return;
         }
         let t = self.tracees.get_mut(&tid).expect("present");
@@ -731,19 +760,19 @@ impl Engine {
         self.printer.tabto();
         let mut text = std::mem::take(&mut self.text);
         text.clear();
-        let fd_path = (ret == Ret::Fd
-            && self.opts.fd_paths != crate::options::FdPaths::No
-            && error.is_none())
-        .then(|| {
-            sysbridge::fs::readlinkat_path(
-                sysbridge::fs::CWD,
-                format!("/proc/{tid}/fd/{rval}").as_str(),
-            )
-            .ok()
-        })
-        .flatten()
-        .map(|p| p.to_string_lossy().into_owned());
-        report::result(&mut text, rval, error, &ret, fd_path);
+        let mut note = std::mem::take(&mut self.fd_note);
+        note.clear();
+        if ret == Ret::Fd && error.is_none() {
+            fdinfo::annotate(
+                &mut note,
+                tid,
+                rval as i32,
+                self.opts.fd_paths,
+                self.decode_opts.hex,
+            );
+        }
+        report::result(&mut text, rval, error, &ret, &note);
+        self.fd_note = note;
         if let Some(now) = now.filter(|_| self.opts.syscall_times) {
             let d = ts_sub(now, entry_time);
             use std::fmt::Write as _;
@@ -757,36 +786,21 @@ impl Engine {
         }
     }
 
-    /// The JSON object of a finished call.
-    fn json_call(
-        &mut self,
-        tid: i32,
-        rval: i64,
-        error: Option<Errno>,
-        now: Option<Timespec>,
-    ) -> String {
+    /// The JSON record of `tid`'s call, ended (`end`) or not.
+    fn json_call(&mut self, tid: i32, end: Option<json::End>) -> String {
         let t = self.tracees.get_mut(&tid).expect("present");
         let args = t.line.take_json().unwrap_or(serde_json::Value::Null);
-        let raw: Vec<String> = t.args[..usize::from(t.nargs)]
-            .iter()
-            .map(|a| format!("{a:#x}"))
-            .collect();
-        let start = ts_sub(t.entry_time, self.started_at);
-        let mut obj = serde_json::json!({
-            "pid": tid,
-            "name": call_name(t.nr),
-            "nr": t.nr,
-            "args": args,
-            "raw_args": raw,
-            "return": if error.is_some() { serde_json::Value::from(-1) } else { serde_json::Value::from(rval) },
-            "errno": error.map(|e| report::errno_name(e).map_or_else(|| e.raw().to_string(), str::to_string)),
-            "time": start.tv_sec as f64 + start.tv_nsec as f64 * 1e-9,
-        });
-        if let Some(now) = now {
-            let d = ts_sub(now, t.entry_time);
-            obj["duration"] = serde_json::Value::from(d.tv_sec as f64 + d.tv_nsec as f64 * 1e-9);
+        let since_start = ts_sub(t.entry_time, self.started_at);
+        json::Call {
+            pid: tid,
+            name: &call_name(t.nr),
+            nr: t.nr,
+            args,
+            raw_args: &t.args[..usize::from(t.nargs)],
+            time: ts_add(self.started_wall, since_start),
+            end,
         }
-        obj.to_string()
+        .to_line()
     }
 
     /// A call that will never return (the tracee is exiting): `) = ?`, as strace ends it.
@@ -806,12 +820,8 @@ impl Engine {
         let needs_more = t.step == Step::Exit;
         let nr = t.nr;
         if self.opts.json {
-            let obj = serde_json::json!({
-                "pid": tid, "name": call_name(nr), "nr": nr,
-                "args": t.line.take_json().unwrap_or(serde_json::Value::Null),
-                "return": null, "unfinished": true,
-            });
-            self.printer.whole_line(tid, &obj.to_string());
+            let line = self.json_call(tid, None);
+            self.printer.whole_line(tid, &line);
             return;
         }
         match t.staged.take() {
@@ -845,8 +855,9 @@ impl Engine {
                 None => line.sym("?"),
             }
             if self.opts.json {
-                let obj = serde_json::json!({ "pid": tid, "signal": sig.to_string(), "siginfo": line.take_json() });
-                self.printer.whole_line(tid, &obj.to_string());
+                let siginfo = line.take_json().and_then(|v| v.get(0).cloned());
+                self.printer
+                    .whole_line(tid, &json::signal(tid, sig, siginfo));
             } else {
                 self.printer.leader(tid, self.nprocs());
                 self.printer.push(&format!("--- {sig} "));
@@ -864,8 +875,7 @@ impl Engine {
             return;
         }
         if self.opts.json {
-            let obj = serde_json::json!({ "pid": tid, "stopped": sig.to_string() });
-            self.printer.whole_line(tid, &obj.to_string());
+            self.printer.whole_line(tid, &json::stopped(tid, sig));
             return;
         }
         self.printer.leader(tid, self.nprocs());
@@ -897,13 +907,11 @@ impl Engine {
             };
             if let Some(text) = text {
                 if self.opts.json {
-                    let obj = match how {
-                        Outcome::Exited(code) => serde_json::json!({ "pid": tid, "exited": code }),
-                        Outcome::Killed(sig) => {
-                            serde_json::json!({ "pid": tid, "killed": sig.to_string(), "core_dumped": core })
-                        }
+                    let line = match how {
+                        Outcome::Exited(code) => json::exited(tid, code),
+                        Outcome::Killed(sig) => json::killed(tid, sig, core),
                     };
-                    self.printer.whole_line(tid, &obj.to_string());
+                    self.printer.whole_line(tid, &line);
                 } else {
                     self.printer.leader(tid, nprocs);
                     self.printer.push(&text);

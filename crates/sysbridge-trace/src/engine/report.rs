@@ -45,29 +45,37 @@ pub(crate) fn errno_name(e: Errno) -> Option<&'static str> {
     })
 }
 
-/// Appends `= ...` for a call that returned `rval`, or failed with `error`; `fd_path`
-/// gives the path of a returned descriptor with `-y`.
-pub(crate) fn result(
-    out: &mut String,
-    rval: i64,
-    error: Option<Errno>,
-    ret: &Ret,
-    fd_path: Option<String>,
-) {
+/// What strace says of the kernel's restart codes, which a tracer sees when a signal
+/// interrupts a call (its result is then `?`: the call may yet be restarted).
+fn restart_message(e: Errno) -> Option<&'static str> {
+    match e.raw() {
+        512 => Some("To be restarted if SA_RESTART is set"),
+        513 => Some("To be restarted"),
+        514 => Some("To be restarted if no handler"),
+        516 => Some("Interrupted by signal"),
+        _ => None,
+    }
+}
+
+/// The explanation strace prints after error `e`'s name.
+pub(crate) fn errno_message(e: Errno) -> String {
+    restart_message(e).map_or_else(|| e.message().to_string(), str::to_string)
+}
+
+/// Appends `= ...` for a call that returned `rval`, or failed with `error`; `fd_note`
+/// follows a returned descriptor (its `<path>` with `-y`).
+pub(crate) fn result(out: &mut String, rval: i64, error: Option<Errno>, ret: &Ret, fd_note: &str) {
     if let Some(e) = error {
-        match e.raw() {
-            512 => out.push_str("= ? ERESTARTSYS (To be restarted if SA_RESTART is set)"),
-            513 => out.push_str("= ? ERESTARTNOINTR (To be restarted)"),
-            514 => out.push_str("= ? ERESTARTNOHAND (To be restarted if no handler)"),
-            516 => out.push_str("= ? ERESTART_RESTARTBLOCK (Interrupted by signal)"),
-            _ => match errno_name(e) {
-                Some(name) => {
-                    let _ = write!(out, "= -1 {name} ({})", e.message());
-                }
-                None => {
-                    let _ = write!(out, "= -1 (errno {})", e.raw());
-                }
-            },
+        match (restart_message(e), errno_name(e)) {
+            (Some(why), Some(name)) => {
+                let _ = write!(out, "= ? {name} ({why})");
+            }
+            (_, Some(name)) => {
+                let _ = write!(out, "= -1 {name} ({})", e.message());
+            }
+            (_, None) => {
+                let _ = write!(out, "= -1 (errno {})", e.raw());
+            }
         }
         return;
     }
@@ -83,9 +91,7 @@ pub(crate) fn result(
         Ret::Oct => write_oct(out, rval as u64),
         Ret::Fd => {
             let _ = write!(out, "{rval}");
-            if let Some(path) = fd_path {
-                let _ = write!(out, "<{path}>");
-            }
+            out.push_str(fd_note);
         }
         Ret::DecWith(aux) => {
             let _ = write!(out, "{rval} ({aux})");
@@ -229,7 +235,7 @@ mod tests {
     fn results_read_like_strace() {
         let r = |rval, error, ret: Ret| {
             let mut s = String::new();
-            result(&mut s, rval, error, &ret, None);
+            result(&mut s, rval, error, &ret, "");
             s
         };
         assert_eq!(r(3, None, Ret::Dec), "= 3");

@@ -9,11 +9,12 @@
 use std::ffi::{CString, OsStr, OsString};
 use std::os::unix::ffi::{OsStrExt, OsStringExt};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use sysbridge::process::{self, CStrArray, Pid, WaitFor, WaitOptions};
 use sysbridge::ptrace::{self, Options as PtraceOptions};
 use sysbridge::seccomp::{self, FilterFlags, Insn};
-use sysbridge::signal::{self, Signal};
+use sysbridge::signal::{self, SaFlags, SigAction, SigHandler, SigSet, Signal};
 use sysbridge::{Errno, io};
 
 /// Where a command name is found: as given if it has a `/`, else the first
@@ -88,6 +89,24 @@ impl Prepared {
     }
 }
 
+/// Whether `SIGPIPE` was ignored when this process started. Rust's runtime ignores it
+/// before `main`, and an ignored signal stays ignored across `execve`: the command
+/// must get the disposition the tracer was given, as under strace (else `yes | head`
+/// would see `EPIPE` instead of dying of `SIGPIPE`).
+static SIGPIPE_IGNORED_AT_START: AtomicBool = AtomicBool::new(false);
+
+/// Runs before Rust's runtime does (glibc calls `.init_array` entries first).
+#[used]
+#[unsafe(link_section = ".init_array.00099")]
+static CAPTURE_SIGPIPE: extern "C" fn() = capture_sigpipe;
+
+extern "C" fn capture_sigpipe() {
+    if let Ok(action) = signal::disposition(Signal::SIGPIPE) {
+        let ignored = matches!(action.handler, SigHandler::Ignore);
+        SIGPIPE_IGNORED_AT_START.store(ignored, Ordering::Relaxed);
+    }
+}
+
 /// In the child, after the fork: stop for the tracer, install the filter, exec. Only
 /// raw calls on prepared data; returns the exit code if anything fails.
 ///
@@ -96,6 +115,17 @@ impl Prepared {
 /// `kill` may be among the calls traced.
 fn child(p: &Prepared) -> i32 {
     let stderr = std::io::stderr();
+    if !SIGPIPE_IGNORED_AT_START.load(Ordering::Relaxed) {
+        let default = SigAction {
+            handler: SigHandler::Default,
+            flags: SaFlags::empty(),
+            mask: SigSet::EMPTY,
+        };
+        // SAFETY: the default action installs no code.
+        if unsafe { signal::sigaction(Signal::SIGPIPE, &default) }.is_err() {
+            return 1;
+        }
+    }
     if signal::kill(process::getpid(), Signal::SIGSTOP).is_err() {
         return 1;
     }

@@ -130,11 +130,6 @@ impl Clock {
         }
     }
 
-    /// Whether lines carry any time.
-    pub(crate) fn active(&self) -> bool {
-        self.mode != Timestamps::None || self.relative
-    }
-
     /// Appends the times that start a line, as strace writes them.
     pub(crate) fn leader(&mut self, out: &mut String) {
         if self.mode != Timestamps::None {

@@ -220,11 +220,6 @@ impl Printer {
             .flatten()
             .next()
     }
-
-    /// Whether the line times need the clock at all.
-    pub(crate) fn timed(&self) -> bool {
-        self.clock.active()
-    }
 }
 
 /// Creates (or truncates) an output file.

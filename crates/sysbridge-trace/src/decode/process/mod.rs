@@ -1,18 +1,41 @@
 //! Processes: exec, clone and fork, waiting, exit, identities, limits, scheduling,
 //! prctl, futex, randomness.
 
+mod clone;
+mod creds;
+mod futex;
+mod misc;
+mod prctl;
+mod resource;
+mod sched;
+pub(in crate::decode) mod util;
+mod wait;
+
 use sysbridge::Sysno;
 
 use super::{Ctx, Decoder, Ret, Step};
 use crate::decode::xlat_generated as x;
 
 /// The decoder this family has for `nr`, if any.
+///
+/// Calls strace prints with its generic printer (every argument in hex) have none:
+/// the no-argument getters (`getpid`, `gettid`, `getuid`, `fork`, `sched_yield`,
+/// `setsid`, …), `set_tid_address` and `rseq`.
 pub(super) fn lookup(nr: Sysno) -> Option<Decoder> {
     Some(match nr {
         Sysno::execve => execve,
         Sysno::execveat => execveat,
         Sysno::exit | Sysno::exit_group => exit,
-        _ => return None,
+        _ => {
+            return clone::lookup(nr)
+                .or_else(|| wait::lookup(nr))
+                .or_else(|| prctl::lookup(nr))
+                .or_else(|| resource::lookup(nr))
+                .or_else(|| sched::lookup(nr))
+                .or_else(|| futex::lookup(nr))
+                .or_else(|| creds::lookup(nr))
+                .or_else(|| misc::lookup(nr));
+        }
     })
 }
 
