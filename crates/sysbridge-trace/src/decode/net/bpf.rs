@@ -20,8 +20,7 @@ const SKF_LL_OFF: u32 = 0xffe0_0000;
 /// A `struct sock_fprog` at `addr`: `{len=N, filter=...}`, or the address.
 pub(super) fn sock_fprog(ctx: &mut Ctx<'_>, addr: u64) {
     let mut b = [0u8; SOCK_FPROG as usize];
-    if !super::fetch(ctx, addr, &mut b) {
-        ctx.line.ptr(addr);
+    if !ctx.fetch_or_addr(addr, &mut b) {
         return;
     }
     let (len, filter) = (b.u16_at(0), b.u64_at(8));

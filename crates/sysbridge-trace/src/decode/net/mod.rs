@@ -68,13 +68,6 @@ const SOCK_TYPE_MASK: u32 = 0xf;
 
 // ---- helpers shared by this family's files ----
 
-/// strace's `tfetch_mem`: reads `buf.len()` bytes at `addr` when decoding structures
-/// is wanted (`-e verbose`), the address is not NULL, and this is not the exit of a
-/// failed call (whose buffers hold nothing the kernel wrote).
-fn fetch(ctx: &mut Ctx<'_>, addr: u64, buf: &mut [u8]) -> bool {
-    addr != 0 && ctx.verbose && (ctx.entering() || !ctx.failed()) && ctx.read(addr, buf)
-}
-
 /// A value of `table` by name, else in hex with the comment `unknown` (for tables
 /// printed with several fallbacks).
 fn xval_or(line: &mut Line, table: &Xlat, v: u64, unknown: &str) {
@@ -133,8 +126,7 @@ fn buf_hex(ctx: &mut Ctx<'_>, addr: u64, len: u64) {
 /// An `int` at `addr` in brackets (`[1]`), or the address (strace's `printnum_int`).
 fn int_at(ctx: &mut Ctx<'_>, addr: u64) {
     let mut b = [0u8; 4];
-    if !fetch(ctx, addr, &mut b) {
-        ctx.line.ptr(addr);
+    if !ctx.fetch_or_addr(addr, &mut b) {
         return;
     }
     ctx.line.array_begin();
@@ -276,16 +268,10 @@ fn socket(ctx: &mut Ctx<'_>) -> Step {
 
 /// A pair of descriptors at `addr` (`socketpair`'s result): `[3, 4]`.
 fn fd_pair(ctx: &mut Ctx<'_>, addr: u64) {
-    if addr == 0 {
-        ctx.line.sym("NULL");
-    } else if !ctx.verbose || ctx.failed() {
-        ctx.line.hex(addr);
-    } else {
-        ctx.array(addr, 2, 4, |ctx, b| {
-            ctx.fd(b.i32_at(0));
-            true
-        });
-    }
+    ctx.array(addr, 2, 4, |ctx, b| {
+        ctx.fd(b.i32_at(0));
+        true
+    });
 }
 
 /// `socketpair(domain, type, protocol, sv)`: the pair at exit.

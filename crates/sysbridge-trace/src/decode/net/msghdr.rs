@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use std::sync::OnceLock;
 
 use super::sockaddr::{SOCKADDR_STORAGE, inet_addr_field, sockaddr, sockaddr_at};
-use super::{fetch, ifindex, local_array};
+use super::{ifindex, local_array};
 use crate::decode::xlat_generated as x;
 use crate::decode::{Ctx, Ret, Step};
 use crate::mem::Fields;
@@ -203,8 +203,8 @@ fn cmsg_data(ctx: &mut Ctx<'_>, level: u32, ty: u32, data: &[u8]) {
                     ctx.line.struct_end();
                 }
                 SCM_SECURITY => ctx.line.string(data, false, ctx.opts.hex),
-                SO_TIMESTAMP_OLD | SO_TIMESTAMP_NEW => time_pair(ctx, data, "tv_usec"),
-                SO_TIMESTAMPNS_OLD | SO_TIMESTAMPNS_NEW => time_pair(ctx, data, "tv_nsec"),
+                SO_TIMESTAMP_OLD | SO_TIMESTAMP_NEW => time_pair(ctx, data, false),
+                SO_TIMESTAMPNS_OLD | SO_TIMESTAMPNS_NEW => time_pair(ctx, data, true),
                 _ => {
                     if n < 48 {
                         ctx.line.sym("???");
@@ -212,7 +212,7 @@ fn cmsg_data(ctx: &mut Ctx<'_>, level: u32, ty: u32, data: &[u8]) {
                         ctx.line.array_begin();
                         for i in 0..3 {
                             ctx.line.elem();
-                            time_pair(ctx, &data[i * 16..], "tv_nsec");
+                            time_pair(ctx, &data[i * 16..], true);
                         }
                         ctx.line.array_end();
                     }
@@ -282,17 +282,12 @@ fn cmsg_data(ctx: &mut Ctx<'_>, level: u32, ty: u32, data: &[u8]) {
 
 /// A `timeval` or `timespec` in control data: `{tv_sec=1, tv_usec=2}`, `???` when
 /// the data is too short.
-fn time_pair(ctx: &mut Ctx<'_>, data: &[u8], second: &str) {
-    if data.len() < 16 {
-        ctx.line.sym("???");
-        return;
+fn time_pair(ctx: &mut Ctx<'_>, data: &[u8], nanoseconds: bool) {
+    match data.get(..16) {
+        None => ctx.line.sym("???"),
+        Some(b) if nanoseconds => ctx.timespec(b),
+        Some(b) => ctx.timeval(b),
     }
-    ctx.line.struct_begin();
-    ctx.line.field("tv_sec");
-    ctx.line.dec(data.i64_at(0));
-    ctx.line.field(second);
-    ctx.line.udec(data.u64_at(8));
-    ctx.line.struct_end();
 }
 
 /// `sendmsg(fd, msg, flags)`.
@@ -438,7 +433,7 @@ fn timespec_text(ctx: &mut Ctx<'_>, addr: u64) -> String {
         return "NULL".to_string();
     }
     let mut b = [0u8; 16];
-    if fetch(ctx, addr, &mut b) {
+    if ctx.fetch(addr, &mut b) {
         format!("{{tv_sec={}, tv_nsec={}}}", b.i64_at(0), b.u64_at(8))
     } else {
         format!("{addr:#x}")
@@ -452,12 +447,12 @@ pub(super) fn recvmmsg(ctx: &mut Ctx<'_>) -> Step {
     if ctx.entering() {
         ctx.arg_fd(0);
         if !ctx.verbose {
-            // The timeout prints as an address, the same at exit: it waits there,
-            // with the result's explanation.
             ctx.arg_ptr(1);
             ctx.arg_uint(2);
             ctx.arg_flags(3, &x::MSG_FLAGS);
-            return Step::Exit;
+            ctx.arg_ptr(4);
+            // The result may still be explained: `= 0 (Timeout)`.
+            return Step::Result;
         }
         let vlen = (ctx.args[2] as u32 as usize).min(IOV_MAX);
         let mut namelens = Vec::new();
@@ -478,7 +473,6 @@ pub(super) fn recvmmsg(ctx: &mut Ctx<'_>) -> Step {
         return Step::Exit;
     }
     if !ctx.verbose {
-        ctx.arg_ptr(4);
         return Step::Done(if !ctx.failed() && ctx.rval == 0 {
             Ret::DecWith("Timeout".to_string())
         } else {

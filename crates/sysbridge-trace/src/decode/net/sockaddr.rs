@@ -4,7 +4,7 @@
 use std::fmt::Write as _;
 
 use super::{
-    AF_INET, AF_INET6, AF_NETLINK, AF_PACKET, AF_UNIX, fetch, hex_padded, ifindex, quoted,
+    AF_INET, AF_INET6, AF_NETLINK, AF_PACKET, AF_UNIX, hex_padded, ifindex, quoted,
 };
 use crate::decode::Ctx;
 use crate::decode::xlat_generated as x;
@@ -30,7 +30,7 @@ pub(crate) fn sockaddr_at(ctx: &mut Ctx<'_>, addr: u64, len: i32) -> Option<u16>
     let len = (len as usize).min(SOCKADDR_STORAGE);
     // One byte more than the largest address, zeroed: printers may look past the end.
     let mut buf = [0u8; SOCKADDR_STORAGE + 1];
-    if !fetch(ctx, addr, &mut buf[..len]) {
+    if !ctx.fetch(addr, &mut buf[..len]) {
         ctx.line.ptr(addr);
         return None;
     }

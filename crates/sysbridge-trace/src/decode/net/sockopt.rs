@@ -5,7 +5,7 @@ use sysbridge::Errno;
 
 use super::bpf;
 use super::sockaddr::{SOCKADDR_STORAGE, inet_addr_field, inet6_addr_field, sockaddr};
-use super::{buf_hex, fetch, ifindex, int_at, len_changed, len_only, xval_or};
+use super::{buf_hex, ifindex, int_at, len_changed, len_only, xval_or};
 use crate::decode::xlat_generated as x;
 use crate::decode::{Ctx, Ret, Step};
 use crate::mem::Fields;
@@ -407,8 +407,7 @@ enum Num {
 fn sized_fields(ctx: &mut Ctx<'_>, addr: u64, len: usize, fields: &[(&str, Num)]) {
     let len = len.min(fields.len() * 4);
     let mut buf = vec![0u8; len];
-    if !fetch(ctx, addr, &mut buf) {
-        ctx.line.ptr(addr);
+    if !ctx.fetch_or_addr(addr, &mut buf) {
         return;
     }
     ctx.line.struct_begin();
@@ -441,8 +440,7 @@ fn get_error(ctx: &mut Ctx<'_>, addr: u64, len: usize) {
         return;
     }
     let mut b = [0u8; 4];
-    if !fetch(ctx, addr, &mut b) {
-        ctx.line.ptr(addr);
+    if !ctx.fetch_or_addr(addr, &mut b) {
         return;
     }
     let err = b.u32_at(0);
@@ -466,8 +464,7 @@ fn txrehash(ctx: &mut Ctx<'_>, addr: u64, len: i32) {
         return;
     }
     let mut b = [0u8; 4];
-    if !fetch(ctx, addr, &mut b) {
-        ctx.line.ptr(addr);
+    if !ctx.fetch_or_addr(addr, &mut b) {
         return;
     }
     ctx.line.array_begin();
@@ -480,7 +477,7 @@ fn txrehash(ctx: &mut Ctx<'_>, addr: u64, len: i32) {
 /// `struct linger` that `setsockopt` passes.
 fn set_linger(ctx: &mut Ctx<'_>, addr: u64, len: i32) {
     let mut b = [0u8; 8];
-    if len < 8 || !fetch(ctx, addr, &mut b) {
+    if len < 8 || !ctx.fetch(addr, &mut b) {
         ctx.line.ptr(addr);
         return;
     }
@@ -495,7 +492,7 @@ fn set_linger(ctx: &mut Ctx<'_>, addr: u64, len: i32) {
 /// `struct ip_mreq`.
 fn mreq(ctx: &mut Ctx<'_>, addr: u64, len: i32) {
     let mut b = [0u8; 8];
-    if len < 8 || !fetch(ctx, addr, &mut b) {
+    if len < 8 || !ctx.fetch(addr, &mut b) {
         ctx.line.ptr(addr);
         return;
     }
@@ -508,7 +505,7 @@ fn mreq(ctx: &mut Ctx<'_>, addr: u64, len: i32) {
 /// `struct ipv6_mreq`.
 fn mreq6(ctx: &mut Ctx<'_>, addr: u64, len: i32) {
     let mut b = [0u8; 20];
-    if len < 20 || !fetch(ctx, addr, &mut b) {
+    if len < 20 || !ctx.fetch(addr, &mut b) {
         ctx.line.ptr(addr);
         return;
     }
@@ -524,7 +521,7 @@ fn group_req(ctx: &mut Ctx<'_>, addr: u64, len: i32) {
     // gr_interface, padding, then a sockaddr_storage.
     const SIZE: usize = 8 + SOCKADDR_STORAGE;
     let mut b = [0u8; SIZE + 1];
-    if len < SIZE as i32 || !fetch(ctx, addr, &mut b[..SIZE]) {
+    if len < SIZE as i32 || !ctx.fetch(addr, &mut b[..SIZE]) {
         ctx.line.ptr(addr);
         return;
     }
@@ -585,8 +582,7 @@ fn icmp_filter(ctx: &mut Ctx<'_>, addr: u64, len: i32) {
     }
     let len = (len as usize).min(4);
     let mut b = [0xffu8; 4];
-    if !fetch(ctx, addr, &mut b[..len]) {
-        ctx.line.ptr(addr);
+    if !ctx.fetch_or_addr(addr, &mut b[..len]) {
         return;
     }
     let mut bits = b.u32_at(0);
