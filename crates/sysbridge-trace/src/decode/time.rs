@@ -3,7 +3,7 @@
 use sysbridge::Sysno;
 
 use super::line::Line;
-use super::signal::{clock_t, fetch, signal};
+use super::types::{seconds_and, signal};
 use super::xlat_generated as x;
 use super::{Ctx, Decoder, Ret, Step};
 use crate::mem::Fields;
@@ -20,7 +20,6 @@ pub(super) fn lookup(nr: Sysno) -> Option<Decoder> {
         Sysno::gettimeofday => gettimeofday,
         Sysno::settimeofday => settimeofday,
         Sysno::time => time,
-        Sysno::times => times,
         Sysno::getitimer => getitimer,
         Sysno::setitimer => setitimer,
         Sysno::alarm => alarm,
@@ -34,38 +33,11 @@ pub(super) fn lookup(nr: Sysno) -> Option<Decoder> {
 
 // ---- structures ----
 
-/// A `struct timespec` at `addr`: `{tv_sec=1, tv_nsec=500}` (the nanoseconds
-/// unsigned, as strace prints them), `NULL`, or the address.
-pub(super) fn timespec_arg(ctx: &mut Ctx<'_>, addr: u64, despite_error: bool) {
-    let mut t = [0u8; 16];
-    if fetch(ctx, addr, &mut t, despite_error) {
-        seconds_and(ctx.line, &t, "tv_nsec");
-    }
-}
-
-/// A `struct timeval` at `addr`: `{tv_sec=1, tv_usec=500}`.
-fn timeval_arg(ctx: &mut Ctx<'_>, addr: u64) {
-    let mut t = [0u8; 16];
-    if fetch(ctx, addr, &mut t, false) {
-        seconds_and(ctx.line, &t, "tv_usec");
-    }
-}
-
-/// Seconds (signed) and a fraction (unsigned) from 16 bytes: `{tv_sec=1, NAME=500}`.
-fn seconds_and(line: &mut Line, t: &[u8], fraction: &str) {
-    line.struct_begin();
-    line.field("tv_sec");
-    line.dec(t.i64_at(0));
-    line.field(fraction);
-    line.udec(t.u64_at(8));
-    line.struct_end();
-}
-
 /// An interval and a value (`struct itimerval` with `tv_usec`, `struct itimerspec`
 /// with `tv_nsec`) at `addr`: `{it_interval={...}, it_value={...}}`.
 fn interval_arg(ctx: &mut Ctx<'_>, addr: u64, fraction: &str) {
     let mut t = [0u8; 32];
-    if !fetch(ctx, addr, &mut t, false) {
+    if !ctx.fetch_or_addr(addr, &mut t) {
         return;
     }
     ctx.line.struct_begin();
@@ -79,7 +51,7 @@ fn interval_arg(ctx: &mut Ctx<'_>, addr: u64, fraction: &str) {
 /// A `struct timezone` at `addr`: `{tz_minuteswest=0, tz_dsttime=0}`.
 fn timezone_arg(ctx: &mut Ctx<'_>, addr: u64) {
     let mut tz = [0u8; 8];
-    if !fetch(ctx, addr, &mut tz, false) {
+    if !ctx.fetch_or_addr(addr, &mut tz) {
         return;
     }
     ctx.line.struct_begin();
@@ -103,7 +75,7 @@ const TIMEX_SIZE: usize = 208;
 /// was printed.
 fn timex_arg(ctx: &mut Ctx<'_>, addr: u64) -> bool {
     let mut tx = [0u8; TIMEX_SIZE];
-    if !fetch(ctx, addr, &mut tx, false) {
+    if !ctx.fetch_or_addr(addr, &mut tx) {
         return false;
     }
     let line = &mut *ctx.line;
@@ -163,7 +135,7 @@ const SIGEVENT_SIZE: usize = 32;
 /// sigev_notify=SIGEV_SIGNAL}` (the value only when set).
 fn sigevent_arg(ctx: &mut Ctx<'_>, addr: u64) {
     let mut ev = [0u8; SIGEVENT_SIZE];
-    if !fetch(ctx, addr, &mut ev, false) {
+    if !ctx.fetch_or_addr(addr, &mut ev) {
         return;
     }
     let line = &mut *ctx.line;
@@ -207,7 +179,7 @@ fn sigevent_arg(ctx: &mut Ctx<'_>, addr: u64) {
 /// An `int` at `addr` the call wrote: `[3]`.
 fn int_result(ctx: &mut Ctx<'_>, addr: u64) {
     let mut v = [0u8; 4];
-    if fetch(ctx, addr, &mut v, false) {
+    if ctx.fetch_or_addr(addr, &mut v) {
         ctx.line.array_begin();
         ctx.line.elem();
         ctx.line.dec(i64::from(v.i32_at(0)));
@@ -228,7 +200,7 @@ fn interrupted(ctx: &Ctx<'_>) -> bool {
 fn nanosleep(ctx: &mut Ctx<'_>) -> Step {
     if ctx.entering() {
         ctx.line.arg();
-        timespec_arg(ctx, ctx.args[0], false);
+        ctx.timespec_at(ctx.args[0]);
         return Step::Exit;
     }
     remaining(ctx, 1, interrupted(ctx));
@@ -240,7 +212,7 @@ fn nanosleep(ctx: &mut Ctx<'_>) -> Step {
 fn remaining(ctx: &mut Ctx<'_>, i: usize, written: bool) {
     if written {
         ctx.line.arg();
-        timespec_arg(ctx, ctx.args[i], true);
+        ctx.timespec_at_despite_error(ctx.args[i]);
     } else {
         ctx.arg_ptr(i);
     }
@@ -253,7 +225,7 @@ fn clock_nanosleep(ctx: &mut Ctx<'_>) -> Step {
         arg_clock(ctx, 0);
         ctx.arg_flags(1, &x::CLOCKFLAGS);
         ctx.line.arg();
-        timespec_arg(ctx, ctx.args[2], false);
+        ctx.timespec_at(ctx.args[2]);
         return Step::Exit;
     }
     remaining(ctx, 3, ctx.args[1] == 0 && interrupted(ctx));
@@ -269,7 +241,7 @@ fn clock_gettime(ctx: &mut Ctx<'_>) -> Step {
         return Step::Exit;
     }
     ctx.line.arg();
-    timespec_arg(ctx, ctx.args[1], false);
+    ctx.timespec_at(ctx.args[1]);
     Step::Done(Ret::Dec)
 }
 
@@ -277,7 +249,7 @@ fn clock_gettime(ctx: &mut Ctx<'_>) -> Step {
 fn clock_settime(ctx: &mut Ctx<'_>) -> Step {
     arg_clock(ctx, 0);
     ctx.line.arg();
-    timespec_arg(ctx, ctx.args[1], false);
+    ctx.timespec_at(ctx.args[1]);
     Step::Done(Ret::Dec)
 }
 
@@ -313,7 +285,7 @@ fn gettimeofday(ctx: &mut Ctx<'_>) -> Step {
 /// `settimeofday(tv, tz)`.
 fn settimeofday(ctx: &mut Ctx<'_>) -> Step {
     ctx.line.arg();
-    timeval_arg(ctx, ctx.args[0]);
+    ctx.timeval_at(ctx.args[0]);
     ctx.line.arg();
     timezone_arg(ctx, ctx.args[1]);
     Step::Done(Ret::Dec)
@@ -327,7 +299,7 @@ fn time(ctx: &mut Ctx<'_>) -> Step {
     }
     ctx.line.arg();
     let mut t = [0u8; 8];
-    if fetch(ctx, ctx.args[0], &mut t, false) {
+    if ctx.fetch_or_addr(ctx.args[0], &mut t) {
         let t = t.i64_at(0);
         ctx.line.array_begin();
         ctx.line.elem();
@@ -341,28 +313,6 @@ fn time(ctx: &mut Ctx<'_>) -> Step {
         Some(date) => Step::Done(Ret::DecWith(date)),
         None => Step::Done(Ret::Dec),
     }
-}
-
-/// `times(buf)`: the process's times in clock ticks.
-fn times(ctx: &mut Ctx<'_>) -> Step {
-    if ctx.entering() {
-        return Step::Exit;
-    }
-    ctx.line.arg();
-    let mut tms = [0u8; 32];
-    if fetch(ctx, ctx.args[0], &mut tms, false) {
-        let line = &mut *ctx.line;
-        line.struct_begin();
-        for (i, name) in ["tms_utime", "tms_stime", "tms_cutime", "tms_cstime"]
-            .into_iter()
-            .enumerate()
-        {
-            line.field(name);
-            clock_t(line, tms.u64_at(8 * i));
-        }
-        line.struct_end();
-    }
-    Step::Done(Ret::Dec)
 }
 
 /// Seconds since the Epoch as strace dates them, `2023-11-14T22:13:20+0000`; none for

@@ -11,13 +11,13 @@ use std::sync::atomic::{AtomicI32, Ordering};
 
 use sysbridge::process::{self, Pid, Rusage, WaitFor, WaitOptions, WaitStatus};
 use sysbridge::ptrace::{self, Event, Options as PtraceOptions, SyscallInfo};
-use sysbridge::signal::{self, SaFlags, SigAction, SigHandler, SigSet, Signal};
+use sysbridge::signal::{self, SaFlags, SigAction, SigHandler, SigSet, Siginfo, Signal};
 use sysbridge::time::{ClockId, Timespec, clock_gettime};
 use sysbridge::{Errno, Sysno, SysnoSet, seccomp};
 
-use crate::decode::fdinfo;
 use crate::decode::line::Line;
 use crate::decode::{Ctx, DecodeOpts, Decoder, Decoders, Ret, Step};
+use crate::decode::{fdinfo, siginfo};
 use crate::filter::{Class, Status};
 use crate::mem::Mem;
 use crate::options::{Options, SeccompBpf, Summary as SummaryMode};
@@ -71,6 +71,8 @@ struct Tracee {
     /// The current call needs nothing at its exit (neither printed nor counted): its
     /// exit stop is only resumed.
     quiet_exit: bool,
+    /// The last call whose exit was printed (strace's `s_prev_ent`).
+    prev_nr: Option<u64>,
     /// The call's exit must be introduced with `<... NAME resumed>` whatever was
     /// printed since its entry (its thread changed id in `execve`).
     reprint: bool,
@@ -97,6 +99,7 @@ impl Tracee {
             starting: true,
             synced: false,
             quiet_exit: false,
+            prev_nr: None,
             reprint: false,
             entry_time: Timespec::default(),
             entry_stime: Timespec::default(),
@@ -626,6 +629,7 @@ impl Engine {
             rval: 0,
             error: None,
             saved: &mut t.saved,
+            prev_nr: t.prev_nr,
             abbrev: self.opts.abbrev.contains_raw(nr),
             verbose: self.opts.verbose.contains_raw(nr),
             line: &mut t.line,
@@ -699,6 +703,7 @@ impl Engine {
             self.opts.status.contains(Status::Successful)
         };
         let staged = t.staged.take();
+        t.prev_nr = Some(nr);
         let ret = match &t.step {
             Step::Exit | Step::Result => {
                 let mut ctx = Ctx {
@@ -711,6 +716,7 @@ impl Engine {
                     rval,
                     error,
                     saved: &mut t.saved,
+                    prev_nr: t.prev_nr,
                     abbrev: self.opts.abbrev.contains_raw(nr),
                     verbose: self.opts.verbose.contains_raw(nr),
                     line: &mut t.line,
@@ -851,7 +857,7 @@ impl Engine {
             let info = ptrace::get_siginfo(Pid::from_raw(tid)).ok();
             let mut line = Line::new(self.opts.json);
             match &info {
-                Some(si) => report::siginfo(&mut line, si),
+                Some(si) => self.print_siginfo(tid, &mut line, si),
                 None => line.sym("?"),
             }
             if self.opts.json {
@@ -867,6 +873,31 @@ impl Engine {
             }
         }
         self.resume(tid, Some(sig));
+    }
+
+    /// `si` as strace prints a signal's information (descriptors annotated with
+    /// `-y`, which needs the tracee).
+    fn print_siginfo(&mut self, tid: i32, line: &mut Line, si: &Siginfo) {
+        let mut saved = 0;
+        let mut ctx = Ctx {
+            tid,
+            nr: 0,
+            args: [0; 6],
+            sp: 0,
+            nargs: 0,
+            exiting: false,
+            rval: 0,
+            error: None,
+            saved: &mut saved,
+            prev_nr: None,
+            abbrev: true,
+            verbose: true,
+            line,
+            mem: &mut self.mem,
+            opts: &self.decode_opts,
+            scratch: &mut self.scratch,
+        };
+        siginfo::siginfo(&mut ctx, si.as_bytes());
     }
 
     fn print_stopped(&mut self, tid: i32, sig: Signal) {

@@ -4,8 +4,9 @@ use std::sync::OnceLock;
 
 use sysbridge::Sysno;
 
-use super::util::{num_i32, signal};
+use super::util::num_i32;
 use crate::decode::line::Xlat;
+use crate::decode::types::signal;
 use crate::decode::xlat_generated as x;
 use crate::decode::{Ctx, Decoder, Ret, Step};
 use crate::mem::Fields;
@@ -68,7 +69,7 @@ fn clone(ctx: &mut Ctx<'_>) -> Step {
             }
             ctx.line.sym(&text);
         } else {
-            signal(ctx, sig);
+            signal(ctx.line, sig);
         }
         let later = CLONE_PARENT_SETTID
             | CLONE_PIDFD
@@ -182,7 +183,7 @@ fn clone_args(ctx: &mut Ctx<'_>, a: &[u8], fetched: u64) {
     let exit_signal = a.u64_at(32);
     ctx.line.field("exit_signal");
     if exit_signal < i32::MAX as u64 {
-        signal(ctx, exit_signal as i32);
+        signal(ctx.line, exit_signal as i32);
     } else {
         ctx.line.udec(exit_signal);
     }

@@ -3,8 +3,9 @@
 
 use sysbridge::Sysno;
 
-use super::util::{indirect, num_ptr, num_ulong, signal};
-use super::wait::{siginfo, siginfo_at};
+use super::util::{indirect, num_ptr, num_ulong};
+use crate::decode::siginfo::{siginfo, siginfo_at};
+use crate::decode::types::{NSIG_BYTES, signal};
 use crate::decode::xlat_generated as x;
 use crate::decode::{Ctx, Decoder, Ret, Step};
 use crate::mem::Fields;
@@ -282,7 +283,7 @@ fn ptrace(ctx: &mut Ctx<'_>) -> Step {
                 if ctx.failed() || !ctx.verbose {
                     ctx.line.ptr(data);
                 } else {
-                    ctx.sigset_at(data, addr);
+                    ctx.sigset_at(data, addr, NSIG_BYTES);
                 }
             }
             PTRACE_GETREGSET => regset_exit(ctx, data),
@@ -383,13 +384,13 @@ fn ptrace(ctx: &mut Ctx<'_>) -> Step {
         | PTRACE_SINGLEBLOCK
         | PTRACE_SYSEMU
         | PTRACE_SYSEMU_SINGLESTEP => {
-            signal(ctx, data as i32);
+            signal(ctx.line, data as i32);
         }
         PTRACE_SEIZE | PTRACE_SETOPTIONS | PTRACE_OLDSETOPTIONS => {
             ctx.line.flags(&x::PTRACE_SETOPTIONS_FLAGS, data);
         }
         PTRACE_SETSIGINFO => siginfo_at(ctx, data),
-        PTRACE_SETSIGMASK if ctx.verbose => ctx.sigset_at(data, addr),
+        PTRACE_SETSIGMASK if ctx.verbose => ctx.sigset_at(data, addr, NSIG_BYTES),
         _ => ctx.line.ptr(data),
     }
     Step::Done(Ret::Dec)

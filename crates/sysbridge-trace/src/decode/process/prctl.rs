@@ -6,8 +6,9 @@
 
 use sysbridge::Sysno;
 
-use super::util::{arg_xval64, cstr_upto, indirect, num_ptr, num_u32, signal};
+use super::util::{arg_xval64, cstr_upto, indirect, num_ptr, num_u32};
 use crate::decode::line::{Xlat, write_flags, write_hex};
+use crate::decode::types::signal;
 use crate::decode::xlat_generated as x;
 use crate::decode::{Ctx, Decoder, Ret, Step};
 use crate::mem::Fields;
@@ -194,7 +195,7 @@ fn prctl(ctx: &mut Ctx<'_>) -> Step {
             if ctx.fetch_or_addr(arg2, &mut b) {
                 let v = b.u32_at(0);
                 indirect(ctx, |ctx| match option {
-                    PR_GET_PDEATHSIG => signal(ctx, v as i32),
+                    PR_GET_PDEATHSIG => signal(ctx.line, v as i32),
                     PR_GET_TSC => ctx.line.xval(&x::PR_TSC, u64::from(v)),
                     _ => ctx.line.flags(&x::PR_UNALIGN_FLAGS, u64::from(v)),
                 });
@@ -302,7 +303,7 @@ fn prctl_set(ctx: &mut Ctx<'_>, option: u32, arg2: u64, arg3: u64) -> Step {
             if arg2 > 128 {
                 ctx.line.udec(arg2);
             } else {
-                signal(ctx, arg2 as i32);
+                signal(ctx.line, arg2 as i32);
             }
         }
         PR_SET_PTRACER => {
