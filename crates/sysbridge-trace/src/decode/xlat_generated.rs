@@ -1858,6 +1858,70 @@ pub(crate) static SKF_AD: Xlat = Xlat {
     unknown: Some("SKF_AD_???"),
 };
 
+/// `vsock_cids` (enumeration).
+pub(crate) static VSOCK_CIDS: Xlat = Xlat {
+    entries: &[
+        (0x0, "VMADDR_CID_HYPERVISOR"),
+        (0x1, "VMADDR_CID_LOCAL"),
+        (0x2, "VMADDR_CID_HOST"),
+        (0xffffffff, "VMADDR_CID_ANY"),
+    ],
+    unknown: None,
+};
+
+/// `vsock_ports` (enumeration).
+pub(crate) static VSOCK_PORTS: Xlat = Xlat {
+    entries: &[(0xffffffff, "VMADDR_PORT_ANY")],
+    unknown: None,
+};
+
+/// `vsock_flags` (flags).
+pub(crate) static VSOCK_FLAGS: Xlat = Xlat {
+    entries: &[(0x1, "VMADDR_FLAG_TO_HOST")],
+    unknown: Some("VMADDR_FLAG_???"),
+};
+
+/// `alg_sockaddr_flags` (flags).
+pub(crate) static ALG_SOCKADDR_FLAGS: Xlat = Xlat {
+    entries: &[(0x1000, "CRYPTO_ALG_KERN_DRIVER_ONLY")],
+    unknown: Some("CRYPTO_ALG_???"),
+};
+
+/// `xdp_sockaddr_flags` (flags).
+pub(crate) static XDP_SOCKADDR_FLAGS: Xlat = Xlat {
+    entries: &[
+        (0x1, "XDP_SHARED_UMEM"),
+        (0x2, "XDP_COPY"),
+        (0x4, "XDP_ZEROCOPY"),
+        (0x8, "XDP_USE_NEED_WAKEUP"),
+    ],
+    unknown: Some("XDP_???"),
+};
+
+/// `qipcrtr_nodes` (enumeration).
+pub(crate) static QIPCRTR_NODES: Xlat = Xlat {
+    entries: &[(0xffffffff, "QRTR_NODE_BCAST")],
+    unknown: None,
+};
+
+/// `qipcrtr_ports` (enumeration).
+pub(crate) static QIPCRTR_PORTS: Xlat = Xlat {
+    entries: &[(0xfffffffe, "QRTR_PORT_CTRL")],
+    unknown: None,
+};
+
+/// `mctp_nets` (enumeration).
+pub(crate) static MCTP_NETS: Xlat = Xlat {
+    entries: &[(0x0, "MCTP_NET_ANY")],
+    unknown: None,
+};
+
+/// `mctp_addrs` (enumeration).
+pub(crate) static MCTP_ADDRS: Xlat = Xlat {
+    entries: &[(0x0, "MCTP_ADDR_NULL"), (0xff, "MCTP_ADDR_ANY")],
+    unknown: None,
+};
+
 /// `clone_flags` (flags).
 pub(crate) static CLONE_FLAGS: Xlat = Xlat {
     entries: &[

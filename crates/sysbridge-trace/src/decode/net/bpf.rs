@@ -166,8 +166,14 @@ mod tests {
             instruction(0x15, 1, 0, 0x800),
             "BPF_JUMP(BPF_JMP|BPF_K|BPF_JEQ, 0x800, 0x1, 0)"
         );
-        assert_eq!(instruction(0x06, 0, 0, 0xffff), "BPF_STMT(BPF_RET|BPF_K, 0xffff)");
+        assert_eq!(
+            instruction(0x06, 0, 0, 0xffff),
+            "BPF_STMT(BPF_RET|BPF_K, 0xffff)"
+        );
         assert_eq!(instruction(0x07, 0, 0, 0), "BPF_STMT(BPF_MISC|BPF_TAX, 0)");
-        assert_eq!(instruction(0x0a, 0, 0, 0), "BPF_STMT(BPF_ST|0x8 /* BPF_??? */, 0)");
+        assert_eq!(
+            instruction(0x0a, 0, 0, 0),
+            "BPF_STMT(BPF_ST|0x8 /* BPF_??? */, 0)"
+        );
     }
 }

@@ -49,6 +49,8 @@ pub(super) fn lookup(nr: Sysno) -> Option<Decoder> {
 const AF_UNIX: u64 = 1;
 const AF_INET: u64 = 2;
 const AF_AX25: u64 = 3;
+const AF_IPX: u64 = 4;
+const AF_X25: u64 = 9;
 const AF_INET6: u64 = 10;
 const AF_NETLINK: u64 = 16;
 const AF_PACKET: u64 = 17;
@@ -59,9 +61,14 @@ const AF_RXRPC: u64 = 33;
 const AF_ISDN: u64 = 34;
 const AF_PHONET: u64 = 35;
 const AF_CAIF: u64 = 37;
+const AF_ALG: u64 = 38;
 const AF_NFC: u64 = 39;
+const AF_VSOCK: u64 = 40;
 const AF_KCM: u64 = 41;
+const AF_QIPCRTR: u64 = 42;
 const AF_SMC: u64 = 43;
+const AF_XDP: u64 = 44;
+const AF_MCTP: u64 = 45;
 
 /// The low bits of a socket type that name the type; the rest are flags.
 const SOCK_TYPE_MASK: u32 = 0xf;

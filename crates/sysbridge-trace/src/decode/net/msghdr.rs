@@ -7,6 +7,7 @@ use std::sync::OnceLock;
 
 use super::sockaddr::{SOCKADDR_STORAGE, inet_addr_field, sockaddr, sockaddr_at};
 use super::{ifindex, local_array};
+use crate::decode::types;
 use crate::decode::xlat_generated as x;
 use crate::decode::{Ctx, Ret, Step};
 use crate::mem::Fields;
@@ -95,7 +96,9 @@ fn optmem_max() -> u64 {
             .ok()
             .and_then(|s| s.trim().parse::<i64>().ok())
             .filter(|&n| n > 0)
-            .map_or(8 * (2 * IOV_MAX as u64 + 512), |n| (n as u64).div_ceil(8) * 8)
+            .map_or(8 * (2 * IOV_MAX as u64 + 512), |n| {
+                (n as u64).div_ceil(8) * 8
+            })
     })
 }
 
@@ -195,10 +198,7 @@ fn cmsg_data(ctx: &mut Ctx<'_>, level: u32, ty: u32, data: &[u8]) {
                     ctx.line.dec(i64::from(data.i32_at(0)));
                     for (name, off) in [("uid", 4), ("gid", 8)] {
                         ctx.line.field(name);
-                        match data.u32_at(off) {
-                            u32::MAX => ctx.line.dec(-1),
-                            id => ctx.line.udec(u64::from(id)),
-                        }
+                        types::id(ctx.line, data.u32_at(off));
                     }
                     ctx.line.struct_end();
                 }
@@ -285,8 +285,8 @@ fn cmsg_data(ctx: &mut Ctx<'_>, level: u32, ty: u32, data: &[u8]) {
 fn time_pair(ctx: &mut Ctx<'_>, data: &[u8], nanoseconds: bool) {
     match data.get(..16) {
         None => ctx.line.sym("???"),
-        Some(b) if nanoseconds => ctx.timespec(b),
-        Some(b) => ctx.timeval(b),
+        Some(b) if nanoseconds => types::seconds_and(ctx.line, b, "tv_nsec"),
+        Some(b) => types::seconds_and(ctx.line, b, "tv_usec"),
     }
 }
 
@@ -509,4 +509,68 @@ pub(super) fn recvmmsg(ctx: &mut Ctx<'_>) -> Step {
     }
     let left = timespec_text(ctx, timeout);
     Step::Done(Ret::DecWith(format!("left {left}")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::decode::testing::{addr, decode, ok};
+
+    /// A `struct msghdr` with only a control buffer.
+    fn with_control(control: &[u8]) -> [u64; 7] {
+        [0, 0, 0, 0, control.as_ptr() as u64, control.len() as u64, 0]
+    }
+
+    fn cmsg(len: u64, level: i32, ty: i32, data: &[u8]) -> Vec<u8> {
+        let mut v = len.to_ne_bytes().to_vec();
+        v.extend_from_slice(&level.to_ne_bytes());
+        v.extend_from_slice(&ty.to_ne_bytes());
+        v.extend_from_slice(data);
+        v.resize(v.len().div_ceil(8) * 8, 0);
+        v
+    }
+
+    #[test]
+    fn control_messages_print_like_strace() {
+        let mut control = cmsg(28, 1, 1, &[3, 0, 0, 0, 4, 0, 0, 0, 5, 0, 0, 0]);
+        control.extend(cmsg(
+            28,
+            1,
+            2,
+            &[1, 0, 0, 0, 0xff, 0xff, 0xff, 0xff, 2, 0, 0, 0],
+        ));
+        let msg = with_control(&control);
+        let (text, _) = decode(sendmsg, &ok([3, addr(&msg), 0x40, 0, 0, 0], 0));
+        assert_eq!(
+            text,
+            "3, {msg_name=NULL, msg_namelen=0, msg_iov=NULL, msg_iovlen=0, \
+             msg_control=[{cmsg_len=28, cmsg_level=SOL_SOCKET, cmsg_type=SCM_RIGHTS, \
+             cmsg_data=[3, 4, 5]}, {cmsg_len=28, cmsg_level=SOL_SOCKET, \
+             cmsg_type=SCM_CREDENTIALS, cmsg_data={pid=1, uid=-1, gid=2}}], \
+             msg_controllen=64, msg_flags=0}, MSG_DONTWAIT"
+        );
+    }
+
+    #[test]
+    fn a_control_length_that_wraps_ends_the_list() {
+        // strace 6.1 loops forever on this one (the aligned length wraps to 0).
+        let control = cmsg(u64::MAX, 1, 1, &[3, 0, 0, 0]);
+        let msg = with_control(&control);
+        let (text, _) = decode(sendmsg, &ok([3, addr(&msg), 0, 0, 0, 0], 0));
+        assert!(
+            text.contains("msg_control=[{cmsg_len=18446744073709551615, cmsg_level=SOL_SOCKET, cmsg_type=SCM_RIGHTS, cmsg_data=[3, 0]}], "),
+            "{text}"
+        );
+        // A header shorter than itself ends the list with what is left unread.
+        let control = cmsg(4, 41, 50, &[0; 8]);
+        let msg = with_control(&control);
+        let (text, _) = decode(sendmsg, &ok([3, addr(&msg), 0, 0, 0, 0], 0));
+        let tail = format!("... /* {:#x} */]", control.as_ptr() as u64 + 16);
+        assert!(
+            text.contains(&format!(
+                "[{{cmsg_len=4, cmsg_level=SOL_IPV6, cmsg_type=0x32}}, {tail}"
+            )),
+            "{text}"
+        );
+    }
 }

@@ -4,11 +4,14 @@
 use std::fmt::Write as _;
 
 use super::{
-    AF_INET, AF_INET6, AF_NETLINK, AF_PACKET, AF_UNIX, hex_padded, ifindex, quoted,
+    AF_ALG, AF_INET, AF_INET6, AF_IPX, AF_MCTP, AF_NETLINK, AF_PACKET, AF_QIPCRTR, AF_UNIX,
+    AF_VSOCK, AF_X25, AF_XDP, hex_padded, ifindex, quoted,
 };
 use crate::decode::Ctx;
+use crate::decode::line::write_hex;
 use crate::decode::xlat_generated as x;
 use crate::mem::Fields;
+use crate::options::HexStrings;
 
 /// `sizeof(struct sockaddr_storage)`: the most of an address that is read.
 pub(super) const SOCKADDR_STORAGE: usize = 128;
@@ -50,8 +53,11 @@ pub(super) fn sockaddr(ctx: &mut Ctx<'_>, buf: &[u8], len: usize) {
             AF_UNIX => Some(FAMILY_SIZE + 1),
             AF_INET => Some(16),
             AF_INET6 => Some(SIN6_MIN_LEN),
-            AF_NETLINK => Some(12),
+            AF_NETLINK | AF_QIPCRTR | AF_MCTP => Some(12),
             AF_PACKET => Some(20),
+            AF_IPX | AF_VSOCK | AF_XDP => Some(16),
+            AF_X25 => Some(18),
+            AF_ALG => Some(ALG_NAME + 1),
             _ => None,
         };
         match min_len {
@@ -60,7 +66,24 @@ pub(super) fn sockaddr(ctx: &mut Ctx<'_>, buf: &[u8], len: usize) {
                 AF_INET => inet(ctx, buf),
                 AF_INET6 => inet6(ctx, buf, len),
                 AF_NETLINK => netlink(ctx, buf),
-                _ => packet(ctx, buf, len),
+                AF_PACKET => packet(ctx, buf, len),
+                AF_IPX => ipx(ctx, buf),
+                AF_X25 => {
+                    ctx.line.field("sx25_addr");
+                    ctx.line.struct_begin();
+                    c_string_field(ctx, "x25_addr", &buf[2..18]);
+                    ctx.line.struct_end();
+                }
+                AF_VSOCK => vsock(ctx, buf),
+                AF_ALG => alg(ctx, buf, len),
+                AF_QIPCRTR => {
+                    ctx.line.field("sq_node");
+                    ctx.line.xval(&x::QIPCRTR_NODES, u64::from(buf.u32_at(4)));
+                    ctx.line.field("sq_port");
+                    ctx.line.xval(&x::QIPCRTR_PORTS, u64::from(buf.u32_at(8)));
+                }
+                AF_XDP => xdp(ctx, buf),
+                _ => mctp(ctx, buf),
             },
             _ => {
                 ctx.line.field("sa_data");
@@ -69,6 +92,147 @@ pub(super) fn sockaddr(ctx: &mut Ctx<'_>, buf: &[u8], len: usize) {
         }
     }
     ctx.line.struct_end();
+}
+
+/// A field holding a NUL-terminated string in `bytes` (strace's 0-terminated quoting
+/// that expects the last byte to be NUL): the string, or all but the last byte and
+/// `...` when no NUL ends it.
+fn c_string_field(ctx: &mut Ctx<'_>, name: &str, bytes: &[u8]) {
+    ctx.line.field(name);
+    let Some((&last, body)) = bytes.split_last() else {
+        ctx.line.string(&[], false, ctx.opts.hex);
+        return;
+    };
+    match body.iter().position(|&b| b == 0) {
+        Some(end) => ctx.line.string(&body[..end], false, ctx.opts.hex),
+        None => ctx.line.string(body, last != 0, ctx.opts.hex),
+    }
+}
+
+/// `struct sockaddr_ipx`.
+fn ipx(ctx: &mut Ctx<'_>, buf: &[u8]) {
+    net_port(ctx, "sipx_port", [buf[2], buf[3]]);
+    ctx.line.field("sipx_network");
+    let network = u32::from_be_bytes([buf[4], buf[5], buf[6], buf[7]]);
+    let mut text = String::from("htonl(");
+    write_hex(&mut text, u64::from(network));
+    text.push(')');
+    ctx.line.sym(&text);
+    ctx.line.field("sipx_node");
+    ctx.line.array_begin();
+    for &b in &buf[8..14] {
+        ctx.line.elem();
+        ctx.line.sym(&hex_padded(u64::from(b), 2));
+    }
+    ctx.line.array_end();
+    ctx.line.field("sipx_type");
+    ctx.line.sym(&hex_padded(u64::from(buf[14]), 2));
+    if buf[15] != 0 {
+        ctx.line.field("sipx_zero");
+        ctx.line.hex(u64::from(buf[15]));
+    }
+}
+
+/// `struct sockaddr_vm`.
+fn vsock(ctx: &mut Ctx<'_>, buf: &[u8]) {
+    let reserved = buf.u16_at(2);
+    if reserved != 0 {
+        ctx.line.field("svm_reserved1");
+        ctx.line.hex(u64::from(reserved));
+    }
+    ctx.line.field("svm_cid");
+    ctx.line.xval(&x::VSOCK_CIDS, u64::from(buf.u32_at(8)));
+    ctx.line.field("svm_port");
+    ctx.line.xval(&x::VSOCK_PORTS, u64::from(buf.u32_at(4)));
+    ctx.line.field("svm_flags");
+    ctx.line.flags(&x::VSOCK_FLAGS, u64::from(buf[12]));
+    if buf[13..16] != [0, 0, 0] {
+        ctx.line.field("svm_zero");
+        ctx.line.string(&buf[13..16], false, HexStrings::All);
+    }
+}
+
+/// Where `salg_name` starts in `struct sockaddr_alg`.
+const ALG_NAME: usize = 24;
+
+/// `struct sockaddr_alg`: the type and name of a kernel crypto algorithm.
+fn alg(ctx: &mut Ctx<'_>, buf: &[u8], len: usize) {
+    c_string_field(ctx, "salg_type", &buf[2..16]);
+    for (name, off) in [("salg_feat", 16), ("salg_mask", 20)] {
+        ctx.line.field(name);
+        flags_verbose(ctx, &x::ALG_SOCKADDR_FLAGS, u64::from(buf.u32_at(off)));
+    }
+    c_string_field(ctx, "salg_name", &buf[ALG_NAME..len]);
+}
+
+/// Flags in strace's verbose style: `0x1001 /* CRYPTO_ALG_KERN_DRIVER_ONLY|0x1 */`,
+/// and `0` alone.
+fn flags_verbose(ctx: &mut Ctx<'_>, table: &crate::decode::line::Xlat, v: u64) {
+    if v == 0 {
+        ctx.line.dec(0);
+        return;
+    }
+    let mut names = String::new();
+    crate::decode::line::write_flags(&mut names, table, v);
+    let mut text = String::new();
+    write_hex(&mut text, v);
+    // An unknown value already carries its comment.
+    match names.split_once(" /* ") {
+        Some((_, comment)) => {
+            text.push_str(" /* ");
+            text.push_str(comment);
+        }
+        None => {
+            text.push_str(" /* ");
+            text.push_str(&names);
+            text.push_str(" */");
+        }
+    }
+    ctx.line.sym(&text);
+}
+
+/// `struct sockaddr_xdp`.
+fn xdp(ctx: &mut Ctx<'_>, buf: &[u8]) {
+    let flags = buf.u16_at(2);
+    ctx.line.field("sxdp_flags");
+    ctx.line.flags(&x::XDP_SOCKADDR_FLAGS, u64::from(flags));
+    ctx.line.field("sxdp_ifindex");
+    ifindex(ctx, buf.u32_at(4));
+    ctx.line.field("sxdp_queue_id");
+    ctx.line.udec(u64::from(buf.u32_at(8)));
+    let umem_fd = buf.u32_at(12);
+    // XDP_SHARED_UMEM: the descriptor of the socket whose memory is shared.
+    if flags & 1 != 0 {
+        ctx.line.field("sxdp_shared_umem_fd");
+        ctx.fd(umem_fd as i32);
+    } else if umem_fd != 0 {
+        ctx.line.field("sxdp_shared_umem_fd");
+        ctx.line.hex(u64::from(umem_fd));
+    }
+}
+
+/// `struct sockaddr_mctp`.
+fn mctp(ctx: &mut Ctx<'_>, buf: &[u8]) {
+    let pad0 = buf.u16_at(2);
+    if pad0 != 0 {
+        ctx.line.field("__smctp_pad0");
+        ctx.line.hex(u64::from(pad0));
+    }
+    ctx.line.field("smctp_network");
+    ctx.line.xval(&x::MCTP_NETS, u64::from(buf.u32_at(4)));
+    ctx.line.field("smctp_addr");
+    ctx.line.struct_begin();
+    ctx.line.field("s_addr");
+    ctx.line.xval(&x::MCTP_ADDRS, u64::from(buf[8]));
+    ctx.line.struct_end();
+    ctx.line.field("smctp_type");
+    ctx.line.hex(u64::from(buf[9]));
+    ctx.line.field("smctp_tag");
+    ctx.line.hex(u64::from(buf[10]));
+    if buf[11] != 0 {
+        ctx.line.field("__smctp_pad1");
+        ctx.line.hex(u64::from(buf[11]));
+    }
 }
 
 /// `sun_path="/path"`, or `sun_path=@"name"` for an abstract address.
@@ -159,7 +323,7 @@ fn packet(ctx: &mut Ctx<'_>, buf: &[u8], len: usize) {
     match x::ETHERNET_PROTOCOLS.name(proto) {
         Some(name) => text.push_str(name),
         None => {
-            crate::decode::line::write_hex(&mut text, proto);
+            write_hex(&mut text, proto);
             text.push_str(" /* ETH_P_??? */");
         }
     }
@@ -229,7 +393,8 @@ pub(super) fn ipv6_text(a: &[u8; 16]) -> String {
             out.push(':');
         }
         let embedded_v4 = i == 6
-            && best.is_some_and(|(base, n)| base == 0 && (n == 6 || (n == 5 && words[5] == 0xffff)));
+            && best
+                .is_some_and(|(base, n)| base == 0 && (n == 6 || (n == 5 && words[5] == 0xffff)));
         if embedded_v4 {
             let _ = write!(out, "{}.{}.{}.{}", a[12], a[13], a[14], a[15]);
             return out;

@@ -214,8 +214,7 @@ fn set_value(ctx: &mut Ctx<'_>, level: u32, name: u32, addr: u64, len: i32) {
             }
             (
                 SOL_IPV6,
-                IPV6_ADD_MEMBERSHIP | IPV6_DROP_MEMBERSHIP | IPV6_JOIN_ANYCAST
-                | IPV6_LEAVE_ANYCAST,
+                IPV6_ADD_MEMBERSHIP | IPV6_DROP_MEMBERSHIP | IPV6_JOIN_ANYCAST | IPV6_LEAVE_ANYCAST,
             ) => {
                 mreq6(ctx, addr, len);
                 true
@@ -311,7 +310,12 @@ fn get_value(ctx: &mut Ctx<'_>, level: u32, name: u32, addr: u64, ulen: i32, rle
     if addr != 0 && ctx.verbose {
         match (level, name) {
             (SOL_SOCKET, SO_LINGER) => {
-                sized_fields(ctx, addr, len, &[("l_onoff", Num::Dec), ("l_linger", Num::Dec)]);
+                sized_fields(
+                    ctx,
+                    addr,
+                    len,
+                    &[("l_onoff", Num::Dec), ("l_linger", Num::Dec)],
+                );
                 return;
             }
             (SOL_SOCKET, SO_PEERCRED) => {
@@ -426,8 +430,7 @@ fn sized_fields(ctx: &mut Ctx<'_>, addr: u64, len: usize, fields: &[(&str, Num)]
         match num {
             Num::Dec => ctx.line.dec(i64::from(v as i32)),
             Num::Udec => ctx.line.udec(u64::from(v)),
-            Num::Id if v == u32::MAX => ctx.line.dec(-1),
-            Num::Id => ctx.line.udec(u64::from(v)),
+            Num::Id => crate::decode::types::id(ctx.line, v),
         }
     }
     ctx.line.struct_end();
@@ -446,7 +449,10 @@ fn get_error(ctx: &mut Ctx<'_>, addr: u64, len: usize) {
     let err = b.u32_at(0);
     ctx.line.array_begin();
     ctx.line.elem();
-    match i32::try_from(err).ok().and_then(|e| Errno::from_raw(e).name()) {
+    match i32::try_from(err)
+        .ok()
+        .and_then(|e| Errno::from_raw(e).name())
+    {
         Some(name) if err != 0 => ctx.line.sym(name),
         _ => ctx.line.udec(u64::from(err)),
     }
@@ -541,9 +547,14 @@ fn tpacket_req(ctx: &mut Ctx<'_>, addr: u64, len: i32) {
         return;
     }
     ctx.line.struct_begin();
-    for (i, name) in ["tp_block_size", "tp_block_nr", "tp_frame_size", "tp_frame_nr"]
-        .iter()
-        .enumerate()
+    for (i, name) in [
+        "tp_block_size",
+        "tp_block_nr",
+        "tp_frame_size",
+        "tp_frame_nr",
+    ]
+    .iter()
+    .enumerate()
     {
         ctx.line.field(name);
         ctx.line.udec(u64::from(b.u32_at(i * 4)));
@@ -562,8 +573,7 @@ fn packet_mreq(ctx: &mut Ctx<'_>, addr: u64, len: i32) {
     ctx.line.field("mr_ifindex");
     ifindex(ctx, b.u32_at(0));
     ctx.line.field("mr_type");
-    ctx.line
-        .xval(&x::PACKET_MREQ_TYPE, u64::from(b.u16_at(4)));
+    ctx.line.xval(&x::PACKET_MREQ_TYPE, u64::from(b.u16_at(4)));
     let alen = b.u16_at(6);
     ctx.line.field("mr_alen");
     ctx.line.udec(u64::from(alen));
