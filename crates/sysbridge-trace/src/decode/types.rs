@@ -107,6 +107,28 @@ impl Ctx<'_> {
         addr: u64,
         count: u64,
         size: usize,
+        print: impl FnMut(&mut Ctx<'_>, &[u8]) -> bool,
+    ) {
+        self.array_fetched(addr, count, size, false, print);
+    }
+
+    /// [`Ctx::array`] for what the kernel writes even when the call fails.
+    pub(crate) fn array_despite_error(
+        &mut self,
+        addr: u64,
+        count: u64,
+        size: usize,
+        print: impl FnMut(&mut Ctx<'_>, &[u8]) -> bool,
+    ) {
+        self.array_fetched(addr, count, size, true, print);
+    }
+
+    fn array_fetched(
+        &mut self,
+        addr: u64,
+        count: u64,
+        size: usize,
+        despite_error: bool,
         mut print: impl FnMut(&mut Ctx<'_>, &[u8]) -> bool,
     ) {
         if addr == 0 {
@@ -134,7 +156,12 @@ impl Ctx<'_> {
         let mut at = addr;
         let mut i = 0u64;
         while at < end {
-            if !self.fetch(at, &mut buf) {
+            let fetched = if despite_error {
+                self.verbose && self.read(at, &mut buf)
+            } else {
+                self.fetch(at, &mut buf)
+            };
+            if !fetched {
                 if i == 0 {
                     self.line.hex(addr);
                     return;
@@ -176,6 +203,54 @@ impl Ctx<'_> {
             ctx.line.struct_end();
             true
         });
+    }
+
+    /// A value behind a pointer, in brackets: `[42]` (strace's `printnum_*`).
+    pub(crate) fn indirect(&mut self, print: impl FnOnce(&mut Ctx<'_>)) {
+        self.line.array_begin();
+        self.line.elem();
+        print(self);
+        self.line.array_end();
+    }
+
+    /// The `int` at `addr` as `[-1]`, or the address.
+    pub(crate) fn num_i32_at(&mut self, addr: u64) {
+        let mut b = [0u8; 4];
+        if self.fetch_or_addr(addr, &mut b) {
+            self.indirect(|ctx| ctx.line.dec(i64::from(b.i32_at(0))));
+        }
+    }
+
+    /// The `unsigned int` at `addr` as `[42]`, or the address.
+    pub(crate) fn num_u32_at(&mut self, addr: u64) {
+        let mut b = [0u8; 4];
+        if self.fetch_or_addr(addr, &mut b) {
+            self.indirect(|ctx| ctx.line.udec(u64::from(b.u32_at(0))));
+        }
+    }
+
+    /// The `int64_t` at `addr` as `[-1]`, or the address.
+    pub(crate) fn num_i64_at(&mut self, addr: u64) {
+        let mut b = [0u8; 8];
+        if self.fetch_or_addr(addr, &mut b) {
+            self.indirect(|ctx| ctx.line.dec(b.i64_at(0)));
+        }
+    }
+
+    /// The `unsigned long` at `addr` as `[42]`, or the address.
+    pub(crate) fn num_u64_at(&mut self, addr: u64) {
+        let mut b = [0u8; 8];
+        if self.fetch_or_addr(addr, &mut b) {
+            self.indirect(|ctx| ctx.line.udec(b.u64_at(0)));
+        }
+    }
+
+    /// The pointer at `addr` as `[0x7f...]` or `[NULL]`, or the address.
+    pub(crate) fn num_ptr_at(&mut self, addr: u64) {
+        let mut b = [0u8; 8];
+        if self.fetch_or_addr(addr, &mut b) {
+            self.indirect(|ctx| ctx.line.ptr(b.u64_at(0)));
+        }
     }
 
     /// A signal set of `len` bytes at `addr`, printed when `min_len <= len <= 8` (else

@@ -2,7 +2,6 @@
 
 use sysbridge::Sysno;
 
-use super::util::indirect;
 use crate::decode::line::write_flags;
 use crate::decode::types::id;
 use crate::decode::xlat_generated as x;
@@ -60,7 +59,7 @@ fn getresuid(ctx: &mut Ctx<'_>) -> Step {
         ctx.line.arg();
         let mut b = [0u8; 4];
         if ctx.fetch_or_addr(ctx.args[i], &mut b) {
-            indirect(ctx, |ctx| id(ctx.line, b.u32_at(0)));
+            ctx.indirect(|ctx| id(ctx.line, b.u32_at(0)));
         }
     }
     Step::Done(Ret::Dec)

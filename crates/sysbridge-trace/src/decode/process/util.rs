@@ -12,46 +12,6 @@ use crate::decode::line::Xlat;
 use crate::mem::Fields;
 use crate::options::HexStrings;
 
-/// A value behind a pointer, in brackets: `[42]`.
-pub(in crate::decode) fn indirect(ctx: &mut Ctx<'_>, print: impl FnOnce(&mut Ctx<'_>)) {
-    ctx.line.array_begin();
-    ctx.line.elem();
-    print(ctx);
-    ctx.line.array_end();
-}
-
-/// An `int` at `addr` as `[-1]` (strace's `printnum_int` with `%d`).
-pub(in crate::decode) fn num_i32(ctx: &mut Ctx<'_>, addr: u64) {
-    let mut b = [0u8; 4];
-    if ctx.fetch_or_addr(addr, &mut b) {
-        indirect(ctx, |ctx| ctx.line.dec(i64::from(b.i32_at(0))));
-    }
-}
-
-/// An `unsigned int` at `addr` as `[42]`.
-pub(in crate::decode) fn num_u32(ctx: &mut Ctx<'_>, addr: u64) {
-    let mut b = [0u8; 4];
-    if ctx.fetch_or_addr(addr, &mut b) {
-        indirect(ctx, |ctx| ctx.line.udec(u64::from(b.u32_at(0))));
-    }
-}
-
-/// An `unsigned long` at `addr` as `[42]`.
-pub(in crate::decode) fn num_ulong(ctx: &mut Ctx<'_>, addr: u64) {
-    let mut b = [0u8; 8];
-    if ctx.fetch_or_addr(addr, &mut b) {
-        indirect(ctx, |ctx| ctx.line.udec(b.u64_at(0)));
-    }
-}
-
-/// A pointer at `addr` as `[0x7f...]` or `[NULL]`.
-pub(in crate::decode) fn num_ptr(ctx: &mut Ctx<'_>, addr: u64) {
-    let mut b = [0u8; 8];
-    if ctx.fetch_or_addr(addr, &mut b) {
-        indirect(ctx, |ctx| ctx.line.ptr(b.u64_at(0)));
-    }
-}
-
 /// Argument `i` as a value of `table`, all 64 bits of it (strace's `printxval64`,
 /// and `printxval` of a whole register).
 pub(in crate::decode) fn arg_xval64(ctx: &mut Ctx<'_>, i: usize, table: &Xlat) {

@@ -2,7 +2,7 @@
 
 use sysbridge::Sysno;
 
-use super::util::{indirect, rusage};
+use super::util::rusage;
 use crate::decode::siginfo::siginfo_at;
 
 use crate::decode::line::write_hex;
@@ -97,7 +97,7 @@ fn wait4(ctx: &mut Ctx<'_>) -> Step {
         let mut b = [0u8; 4];
         if ctx.fetch_or_addr(status_addr, &mut b) {
             let text = status_text(b.i32_at(0));
-            indirect(ctx, |ctx| ctx.line.sym(&text));
+            ctx.indirect(|ctx| ctx.line.sym(&text));
         }
     }
     ctx.arg_flags(2, &x::WAIT4_OPTIONS);
