@@ -130,36 +130,20 @@ fn buf_hex(ctx: &mut Ctx<'_>, addr: u64, len: u64) {
         .string(&bytes[..shown], len > strsize, HexStrings::All);
 }
 
-/// An `int` at `addr` in brackets (`[1]`), or the address (strace's `printnum_int`).
-fn int_at(ctx: &mut Ctx<'_>, addr: u64) {
-    let mut b = [0u8; 4];
-    if !ctx.fetch_or_addr(addr, &mut b) {
-        return;
-    }
-    ctx.line.array_begin();
-    ctx.line.elem();
-    ctx.line.dec(i64::from(b.i32_at(0)));
-    ctx.line.array_end();
-}
-
 /// A length the kernel read and wrote back: `[16]`, or `[128 => 16]` when it changed.
-fn len_changed(line: &mut Line, before: i32, after: i32) {
-    if before == after {
-        line.array_begin();
-        line.elem();
-        line.dec(i64::from(after));
-        line.array_end();
-    } else {
-        line.text_fmt(format_args!("[{before} => {after}]"));
-    }
+fn len_changed(ctx: &mut Ctx<'_>, before: i32, after: i32) {
+    ctx.indirect(|ctx| {
+        if before != after {
+            ctx.line.dec(i64::from(before));
+            ctx.line.changed();
+        }
+        ctx.line.dec(i64::from(after));
+    });
 }
 
 /// A length the call did not write back: `[16]`.
-fn len_only(line: &mut Line, len: i32) {
-    line.array_begin();
-    line.elem();
-    line.dec(i64::from(len));
-    line.array_end();
+fn len_only(ctx: &mut Ctx<'_>, len: i32) {
+    ctx.indirect(|ctx| ctx.line.dec(i64::from(len)));
 }
 
 /// Elements printed from local bytes, as strace's `print_local_array`: `[a, b]`, cut
@@ -341,26 +325,41 @@ fn sockname(ctx: &mut Ctx<'_>) -> bool {
         ctx.arg_ptr(2);
         return true;
     }
+    ctx.line.arg();
+    value_and_len(ctx, addr, lenp, |ctx, ulen, rlen| {
+        sockaddr_at(ctx, addr, ulen.min(rlen));
+    });
+    true
+}
+
+/// The exit of a call that wrote a value at `addr` and its length at `lenp`, the
+/// length the caller passed having been saved at entry: the value by `print` (given
+/// the length passed and the length returned) and `[in => out]`; after a failure or
+/// when the length cannot be read, the address and `[in]`.
+fn value_and_len(
+    ctx: &mut Ctx<'_>,
+    addr: u64,
+    lenp: u64,
+    print: impl FnOnce(&mut Ctx<'_>, i32, i32),
+) {
     let ulen = *ctx.saved as u32 as i32;
     let rlen = if ctx.failed() {
         None
     } else {
         ctx.read_i32(lenp)
     };
-    ctx.line.arg();
     match rlen {
         None => {
             ctx.line.ptr(addr);
             ctx.line.arg();
-            len_only(ctx.line, ulen);
+            len_only(ctx, ulen);
         }
         Some(rlen) => {
-            sockaddr_at(ctx, addr, ulen.min(rlen));
+            print(ctx, ulen, rlen);
             ctx.line.arg();
-            len_changed(ctx.line, ulen, rlen);
+            len_changed(ctx, ulen, rlen);
         }
     }
-    true
 }
 
 /// `accept(fd, addr, addrlen)`.
@@ -431,11 +430,11 @@ fn recvfrom(ctx: &mut Ctx<'_>) -> Step {
     if ctx.failed() {
         ctx.line.ptr(addr);
         ctx.line.arg();
-        len_only(ctx.line, ulen);
+        len_only(ctx, ulen);
     } else {
         sockaddr_at(ctx, addr, ulen.min(rlen));
         ctx.line.arg();
-        len_changed(ctx.line, ulen, rlen);
+        len_changed(ctx, ulen, rlen);
     }
     Step::Done(Ret::Dec)
 }

@@ -69,7 +69,9 @@ fn msghdr(ctx: &mut Ctx<'_>, msg: &MsgHdr, user_namelen: Option<i32>, data_size:
     ctx.line.field("msg_namelen");
     match user_namelen {
         Some(user) if user != namelen => {
-            ctx.line.text_fmt(format_args!("{user} => {namelen}"));
+            ctx.line.dec(i64::from(user));
+            ctx.line.changed();
+            ctx.line.dec(i64::from(namelen));
         }
         _ => ctx.line.dec(i64::from(namelen)),
     }

@@ -5,7 +5,7 @@ use sysbridge::Errno;
 
 use super::bpf;
 use super::sockaddr::{SOCKADDR_STORAGE, inet_addr_field, inet6_addr_field, sockaddr};
-use super::{buf_hex, ifindex, int_at, len_changed, len_only, xval_or};
+use super::{buf_hex, ifindex, value_and_len, xval_or};
 use crate::decode::xlat_generated as x;
 use crate::decode::{Ctx, Ret, Step};
 use crate::mem::Fields;
@@ -200,7 +200,7 @@ fn set_value(ctx: &mut Ctx<'_>, level: u32, name: u32, addr: u64, len: i32) {
                 if len < 4 {
                     ctx.line.ptr(addr);
                 } else {
-                    int_at(ctx, addr);
+                    ctx.num_i32_at(addr);
                 }
                 true
             }
@@ -235,7 +235,7 @@ fn set_value(ctx: &mut Ctx<'_>, level: u32, name: u32, addr: u64, len: i32) {
                 if len < 4 {
                     ctx.line.ptr(addr);
                 } else {
-                    int_at(ctx, addr);
+                    ctx.num_i32_at(addr);
                 }
                 true
             }
@@ -248,7 +248,7 @@ fn set_value(ctx: &mut Ctx<'_>, level: u32, name: u32, addr: u64, len: i32) {
     if !ctx.verbose {
         ctx.line.ptr(addr);
     } else if len == 4 {
-        int_at(ctx, addr);
+        ctx.num_i32_at(addr);
     } else {
         ctx.buf(addr, i64::from(len) as u64);
     }
@@ -278,25 +278,10 @@ pub(super) fn getsockopt(ctx: &mut Ctx<'_>) -> Step {
         ctx.arg_ptr(4);
         return Step::Done(Ret::Dec);
     }
-    let ulen = *ctx.saved as u32 as i32;
-    let rlen = if ctx.failed() {
-        None
-    } else {
-        ctx.read_i32(lenp)
-    };
     ctx.line.arg();
-    match rlen {
-        None => {
-            ctx.line.ptr(addr);
-            ctx.line.arg();
-            len_only(ctx.line, ulen);
-        }
-        Some(rlen) => {
-            get_value(ctx, level, name, addr, ulen, rlen);
-            ctx.line.arg();
-            len_changed(ctx.line, ulen, rlen);
-        }
-    }
+    value_and_len(ctx, addr, lenp, |ctx, ulen, rlen| {
+        get_value(ctx, level, name, addr, ulen, rlen);
+    });
     Step::Done(Ret::Dec)
 }
 
@@ -310,12 +295,7 @@ fn get_value(ctx: &mut Ctx<'_>, level: u32, name: u32, addr: u64, ulen: i32, rle
     if addr != 0 && ctx.verbose {
         match (level, name) {
             (SOL_SOCKET, SO_LINGER) => {
-                sized_fields(
-                    ctx,
-                    addr,
-                    len,
-                    &[("l_onoff", Num::Dec), ("l_linger", Num::Dec)],
-                );
+                sized_fields(ctx, addr, len, LINGER);
                 return;
             }
             (SOL_SOCKET, SO_PEERCRED) => {
@@ -345,7 +325,7 @@ fn get_value(ctx: &mut Ctx<'_>, level: u32, name: u32, addr: u64, ulen: i32, rle
             }
             (SOL_SOCKET, n) if SO_INTS.contains(&n) => {
                 if rlen >= 4 {
-                    int_at(ctx, addr);
+                    ctx.num_i32_at(addr);
                 } else {
                     buf_hex(ctx, addr, len as u64);
                 }
@@ -381,7 +361,7 @@ fn get_value(ctx: &mut Ctx<'_>, level: u32, name: u32, addr: u64, ulen: i32, rle
                 return;
             }
             (SOL_NETLINK, _) => {
-                int_at(ctx, addr);
+                ctx.num_i32_at(addr);
                 return;
             }
             _ => {}
@@ -390,7 +370,7 @@ fn get_value(ctx: &mut Ctx<'_>, level: u32, name: u32, addr: u64, ulen: i32, rle
     if !ctx.verbose {
         ctx.line.ptr(addr);
     } else if rlen == 4 {
-        int_at(ctx, addr);
+        ctx.num_i32_at(addr);
     } else {
         ctx.buf(addr, len as u64);
     }
@@ -447,16 +427,14 @@ fn get_error(ctx: &mut Ctx<'_>, addr: u64, len: usize) {
         return;
     }
     let err = b.u32_at(0);
-    ctx.line.array_begin();
-    ctx.line.elem();
-    match i32::try_from(err)
+    let name = i32::try_from(err)
         .ok()
         .and_then(|e| Errno::from_raw(e).name())
-    {
-        Some(name) if err != 0 => ctx.line.sym(name),
-        _ => ctx.line.udec(u64::from(err)),
-    }
-    ctx.line.array_end();
+        .filter(|_| err != 0);
+    ctx.indirect(|ctx| match name {
+        Some(name) => ctx.line.sym(name),
+        None => ctx.line.udec(u64::from(err)),
+    });
 }
 
 /// `SO_TXREHASH`'s value: `[SOCK_TXREHASH_ENABLED]`.
@@ -473,26 +451,22 @@ fn txrehash(ctx: &mut Ctx<'_>, addr: u64, len: i32) {
     if !ctx.fetch_or_addr(addr, &mut b) {
         return;
     }
-    ctx.line.array_begin();
-    ctx.line.elem();
-    ctx.line
-        .xval_dec(&x::SOCKOPT_TXREHASH_VALS, i64::from(b.i32_at(0)));
-    ctx.line.array_end();
+    ctx.indirect(|ctx| {
+        ctx.line
+            .xval_dec(&x::SOCKOPT_TXREHASH_VALS, i64::from(b.i32_at(0)));
+    });
 }
+
+/// The fields of `struct linger`.
+const LINGER: &[(&str, Num)] = &[("l_onoff", Num::Dec), ("l_linger", Num::Dec)];
 
 /// `struct linger` that `setsockopt` passes.
 fn set_linger(ctx: &mut Ctx<'_>, addr: u64, len: i32) {
-    let mut b = [0u8; 8];
-    if len < 8 || !ctx.fetch(addr, &mut b) {
+    if len < 8 {
         ctx.line.ptr(addr);
-        return;
+    } else {
+        sized_fields(ctx, addr, 8, LINGER);
     }
-    ctx.line.struct_begin();
-    ctx.line.field("l_onoff");
-    ctx.line.dec(i64::from(b.i32_at(0)));
-    ctx.line.field("l_linger");
-    ctx.line.dec(i64::from(b.i32_at(4)));
-    ctx.line.struct_end();
 }
 
 /// `struct ip_mreq`.
