@@ -239,6 +239,9 @@ pub fn run(mut opts: Options) -> Result<Outcome, String> {
             .tracees
             .insert(pid.as_raw(), Tracee::new(engine.opts.json, true));
     }
+    // Before attaching, so that a Ctrl-C once a process is seized always detaches it;
+    // after the fork, so that the command does not inherit ignored signals.
+    install_signal_handlers(started && engine.opts.output.is_some());
     for &pid in &engine.opts.attach.clone() {
         for tid in spawn::attach(pid, ptrace_opts)? {
             engine
@@ -249,7 +252,6 @@ pub fn run(mut opts: Options) -> Result<Outcome, String> {
             }
         }
     }
-    install_signal_handlers(started && engine.opts.output.is_some());
     let result = engine.main_loop();
     engine.printer.flush();
     if let Some(summary) = engine.summary.take() {
@@ -749,18 +751,8 @@ impl Engine {
         let t = self.tracees.get_mut(&tid).expect("present");
         let exit_text = std::mem::take(&mut t.line.text);
         let entry_time = t.entry_time;
-        match staged {
-            Some(text) => {
-                self.printer.leader(tid, nprocs);
-                self.printer.push(&text);
-            }
-            None if std::mem::take(&mut t.reprint) || self.printer.needs_resume(tid) => {
-                self.printer.leader(tid, nprocs);
-                self.printer
-                    .push(&format!("<... {} resumed>", call_name(nr)));
-            }
-            None => self.printer.continue_with(tid),
-        }
+        let reprint = std::mem::take(&mut t.reprint);
+        self.reopen_line(tid, nprocs, nr, staged, reprint);
         self.printer.push(&exit_text);
         self.printer.push(") ");
         self.printer.tabto();
@@ -809,6 +801,31 @@ impl Engine {
         .to_line()
     }
 
+    /// Makes the printer ready for the rest of `tid`'s call `nr`: its held-back entry
+    /// (`-z`, `-Z`, `--json`) printed now, or `<... NAME resumed>` when something else
+    /// was printed since its entry (or its thread changed id), or its line continued.
+    fn reopen_line(
+        &mut self,
+        tid: i32,
+        nprocs: usize,
+        nr: u64,
+        staged: Option<String>,
+        reprint: bool,
+    ) {
+        match staged {
+            Some(text) => {
+                self.printer.leader(tid, nprocs);
+                self.printer.push(&text);
+            }
+            None if reprint || self.printer.needs_resume(tid) => {
+                self.printer.leader(tid, nprocs);
+                self.printer
+                    .push(&format!("<... {} resumed>", call_name(nr)));
+            }
+            None => self.printer.continue_with(tid),
+        }
+    }
+
     /// A call that will never return (the tracee is exiting): `) = ?`, as strace ends it.
     fn finish_unfinished(&mut self, tid: i32) {
         let nprocs = self.nprocs();
@@ -830,18 +847,9 @@ impl Engine {
             self.printer.whole_line(tid, &line);
             return;
         }
-        match t.staged.take() {
-            Some(text) => {
-                self.printer.leader(tid, nprocs);
-                self.printer.push(&text);
-            }
-            None if self.printer.needs_resume(tid) => {
-                self.printer.leader(tid, nprocs);
-                self.printer
-                    .push(&format!("<... {} resumed>", call_name(nr)));
-            }
-            None => self.printer.continue_with(tid),
-        }
+        let staged = t.staged.take();
+        let reprint = std::mem::take(&mut t.reprint);
+        self.reopen_line(tid, nprocs, nr, staged, reprint);
         if needs_more {
             self.printer.push(" <unfinished ...>");
         }
