@@ -23,6 +23,7 @@ mod process;
 mod robustness;
 pub(crate) mod siginfo;
 mod signal;
+mod sockdiag;
 #[cfg(test)]
 mod testing;
 mod time;
