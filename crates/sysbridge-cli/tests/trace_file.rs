@@ -10,7 +10,7 @@ use std::collections::HashMap;
 use std::path::Path;
 use std::process::{Command, Stdio};
 
-use support::{assert_identical, group, strace_available, sysbridge, trace_lines};
+use support::{assert_identical, group, python, strace_available, sysbridge, trace_lines};
 
 /// `%file` with the descriptor-only calls of this family it leaves out. Not `umask`:
 /// its octal return prints as `%#o` (`= 0`) where strace writes `%#03o` (`= 000`),
@@ -121,23 +121,6 @@ fn scratch() -> tempfile::TempDir {
         .prefix("trace-file-")
         .tempdir()
         .unwrap()
-}
-
-/// The system's Python (not a version manager's shim, which would fork).
-const PYTHON: &str = "/usr/bin/python3";
-
-fn python() -> bool {
-    let ok = Command::new(PYTHON)
-        .arg("-c")
-        .arg("import ctypes")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .is_ok_and(|s| s.success());
-    if !ok {
-        eprintln!("SKIPPED: python3 with ctypes is not installed (apt-get install python3)");
-    }
-    ok
 }
 
 /// Opens, stats and directory reads of everyday tools.
@@ -303,13 +286,16 @@ for d in ("/etc", "/usr/share/doc"):
 "#;
 
 fn run_script(script: &str, variants: &[&[&str]]) {
-    if !strace_available() || !python() {
+    if !strace_available() {
         return;
     }
+    let Some(py) = python() else {
+        return;
+    };
     let dir = scratch();
     let path = dir.path().display().to_string();
     let run = |script: &str| {
-        let status = Command::new(PYTHON)
+        let status = Command::new(py)
             .args(["-c", script, &path])
             .stdout(Stdio::null())
             .status()
@@ -330,7 +316,7 @@ fn run_script(script: &str, variants: &[&[&str]]) {
             .join(",")
     );
     for extra in variants {
-        assert_identical(&names_opts(extra, &names), &[PYTHON, "-c", &script, &path]);
+        assert_identical(&names_opts(extra, &names), &[py, "-c", &script, &path]);
     }
 }
 

@@ -3,41 +3,17 @@
 
 use super::line::Xlat;
 
-/// `desc_open_access_modes` (enumeration).
-pub(crate) static DESC_OPEN_ACCESS_MODES: Xlat = Xlat {
+/// `advise` (enumeration).
+pub(crate) static ADVISE: Xlat = Xlat {
     entries: &[
-        (0x0, "O_RDONLY"),
-        (0x1, "O_WRONLY"),
-        (0x2, "O_RDWR"),
-        (0x3, "O_ACCMODE"),
+        (0x0, "POSIX_FADV_NORMAL"),
+        (0x1, "POSIX_FADV_RANDOM"),
+        (0x2, "POSIX_FADV_SEQUENTIAL"),
+        (0x3, "POSIX_FADV_WILLNEED"),
+        (0x4, "POSIX_FADV_DONTNEED"),
+        (0x5, "POSIX_FADV_NOREUSE"),
     ],
-    unknown: None,
-};
-
-/// `desc_open_mode_flags` (flags).
-pub(crate) static DESC_OPEN_MODE_FLAGS: Xlat = Xlat {
-    entries: &[
-        (0x40, "O_CREAT"),
-        (0x80, "O_EXCL"),
-        (0x100, "O_NOCTTY"),
-        (0x200, "O_TRUNC"),
-        (0x400, "O_APPEND"),
-        (0x800, "O_NONBLOCK"),
-        (0x101000, "O_SYNC"),
-        (0x100000, "__O_SYNC"),
-        (0x1000, "O_DSYNC"),
-        (0x4000, "O_DIRECT"),
-        (0x8000, "O_LARGEFILE"),
-        (0x20000, "O_NOFOLLOW"),
-        (0x40000, "O_NOATIME"),
-        (0x80000, "O_CLOEXEC"),
-        (0x200000, "O_PATH"),
-        (0x410000, "O_TMPFILE"),
-        (0x400000, "__O_TMPFILE"),
-        (0x10000, "O_DIRECTORY"),
-        (0x2000, "FASYNC"),
-    ],
-    unknown: Some("O_???"),
+    unknown: Some("POSIX_FADV_???"),
 };
 
 /// `desc_whence` (enumeration).
@@ -4081,7 +4057,7 @@ pub(crate) static OPEN_MODE_FLAGS: Xlat = Xlat {
         (0x10000, "O_DIRECTORY"),
         (0x2000, "FASYNC"),
     ],
-    unknown: None,
+    unknown: Some("O_???"),
 };
 
 /// `open_resolve_flags` (flags).

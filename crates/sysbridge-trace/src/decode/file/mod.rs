@@ -12,11 +12,11 @@ mod dirent;
 mod stat;
 #[cfg(test)]
 mod tests;
-mod tz;
 
 use sysbridge::Sysno;
 
-use super::line::{Xlat, write_flags};
+use super::line::{Xlat, octal, write_flags};
+use super::types::open_modes;
 use super::{Ctx, Decoder, Ret, Step, types};
 use crate::decode::xlat_generated as x;
 use crate::mem::Fields;
@@ -146,15 +146,6 @@ const PATH_MAX: u64 = 4096;
 
 // ---- value texts (shared printers; candidates for decode/types.rs) ----
 
-/// A number as C's `%#03o` writes it: `000`, `007`, `0644`.
-pub(crate) fn oct03(v: u64) -> String {
-    if v == 0 {
-        "000".to_string()
-    } else {
-        format!("{:0>3}", format!("0{v:o}"))
-    }
-}
-
 /// A file mode as strace's `print_symbolic_mode_t` writes it: the type's name, the
 /// set-id and sticky bits by name, then the permissions in octal
 /// (`S_IFREG|S_ISUID|0755`); the whole mode in octal when the type is unknown.
@@ -165,7 +156,7 @@ pub(crate) fn symbolic_mode(mode: u32) -> String {
     } else {
         match x::MODETYPES.name(u64::from(ifmt)) {
             Some(n) => n,
-            None => return oct03(u64::from(mode)),
+            None => return octal(u64::from(mode)),
         }
     };
     let mut s = String::new();
@@ -182,7 +173,7 @@ pub(crate) fn symbolic_mode(mode: u32) -> String {
             s.push_str(n);
         }
     }
-    s.push_str(&oct03(u64::from(
+    s.push_str(&octal(u64::from(
         mode & !(S_IFMT | S_ISUID | S_ISGID | S_ISVTX),
     )));
     s
@@ -202,35 +193,12 @@ pub(crate) fn dev_text(dev: u64) -> String {
     format!("makedev({}, {})", hex(major), hex(minor))
 }
 
-/// The local-time comment of a time (strace's `sprinttime_ex`): `None` for the Epoch
-/// itself, for a fraction above `max`, or a time `localtime` cannot represent. The
-/// fraction is written with `width` digits when non-zero.
-pub(crate) fn time_text(sec: i64, frac: u64, max: u64, width: usize) -> Option<String> {
-    if (sec == 0 && frac == 0) || frac > max {
-        return None;
-    }
-    let tm = tz::local().localtime(sec)?;
-    Some(tm.format((frac > 0).then_some((frac, width))))
-}
-
-/// The text of open(2) flags: the access mode, then the other flags by name, then
-/// unnamed bits in hex (`O_RDONLY|O_CLOEXEC`, `O_WRONLY|0x80000000`).
-pub(crate) fn open_modes(flags: u64) -> String {
-    let mut s = String::from(x::OPEN_ACCESS_MODES.name(flags & 3).unwrap_or("O_ACCMODE"));
-    let rest = flags & !3;
-    if rest != 0 {
-        s.push('|');
-        write_flags(&mut s, &x::OPEN_MODE_FLAGS, rest);
-    }
-    s
-}
-
 // ---- argument printers of this family ----
 
 /// A mode argument as `%#03o` of its low 16 bits (strace's `print_numeric_umode_t`).
 fn arg_umode(ctx: &mut Ctx<'_>, i: usize) {
     ctx.line.arg();
-    ctx.line.sym(&oct03(u64::from(ctx.args[i] as u16)));
+    ctx.line.sym(&octal(u64::from(ctx.args[i] as u16)));
 }
 
 /// A user or group id: `-1` for (uid_t)-1, else unsigned.
@@ -344,9 +312,9 @@ fn utime_pair(ctx: &mut Ctx<'_>, addr: u64, nanos: bool) {
         let elem = &b[16 * i..16 * i + 16];
         types::seconds_and(ctx.line, elem, if nanos { "tv_nsec" } else { "tv_usec" });
         let text = if nanos {
-            time_text(sec, frac as u64, 999_999_999, 9)
+            crate::tz::date_text(sec, frac as u64, 999_999_999, 9)
         } else {
-            time_text(sec, frac as u64, 999_999, 6)
+            crate::tz::date_text(sec, frac as u64, 999_999, 6)
         };
         time_comment(ctx, text);
     });
@@ -396,7 +364,7 @@ fn open_how(ctx: &mut Ctx<'_>, addr: u64, size: u64) {
     ctx.line.sym(&open_modes(flags));
     if flags & (O_CREAT | O_TMPFILE_BIT) != 0 || mode != 0 {
         ctx.line.field("mode");
-        ctx.line.sym(&oct03(mode));
+        ctx.line.sym(&octal(mode));
     }
     ctx.line.field("resolve");
     ctx.line.flags(&x::OPEN_RESOLVE_FLAGS, resolve);
@@ -638,7 +606,7 @@ fn utimbuf_rest(ctx: &mut Ctx<'_>, i: usize) -> Step {
             let t = b.i64_at(8 * k);
             ctx.line.field(name);
             ctx.line.dec(t);
-            time_comment(ctx, time_text(t, 0, 0, 0));
+            time_comment(ctx, crate::tz::date_text(t, 0, 0, 0));
         }
         ctx.line.struct_end();
     }
@@ -822,10 +790,10 @@ mod text_tests {
 
     #[test]
     fn modes_print_like_strace() {
-        assert_eq!(oct03(0), "000");
-        assert_eq!(oct03(7), "007");
-        assert_eq!(oct03(0o644), "0644");
-        assert_eq!(oct03(0o177777), "0177777");
+        assert_eq!(octal(0), "000");
+        assert_eq!(octal(7), "007");
+        assert_eq!(octal(0o644), "0644");
+        assert_eq!(octal(0o177777), "0177777");
         assert_eq!(symbolic_mode(0o100644), "S_IFREG|0644");
         assert_eq!(symbolic_mode(0o104755), "S_IFREG|S_ISUID|0755");
         assert_eq!(symbolic_mode(0o041777), "S_IFDIR|S_ISVTX|0777");

@@ -4,9 +4,7 @@
 //! Abbreviated (the default), a stat shows the mode and the size (or the device of a
 //! device file) then `...`; with `-v` every field, times with their local date.
 
-use super::{
-    S_IFBLK, S_IFCHR, S_IFMT, bare, dev_text, local_pair, symbolic_mode, time_comment, time_text,
-};
+use super::{S_IFBLK, S_IFCHR, S_IFMT, bare, dev_text, local_pair, symbolic_mode, time_comment};
 use crate::decode::line::write_flags;
 use crate::decode::xlat_generated as x;
 use crate::decode::{Ctx, Ret, Step, types};
@@ -78,7 +76,7 @@ fn stat_buf(ctx: &mut Ctx<'_>, addr: u64) {
             let (sec, nsec) = (b.i64_at(at), b.u64_at(at + 8));
             ctx.line.field(name);
             ctx.line.dec(sec);
-            time_comment(ctx, time_text(sec, nsec, 999_999_999, 9));
+            time_comment(ctx, crate::tz::date_text(sec, nsec, 999_999_999, 9));
             ctx.line.field(&format!("{name}_nsec"));
             ctx.line.udec(nsec);
         }
@@ -193,7 +191,7 @@ pub(super) fn statx_rest(ctx: &mut Ctx<'_>, i: usize) -> Step {
             ctx.line.field("tv_nsec");
             ctx.line.udec(nsec);
             ctx.line.struct_end();
-            time_comment(ctx, time_text(sec, nsec, 999_999_999, 9));
+            time_comment(ctx, crate::tz::date_text(sec, nsec, 999_999_999, 9));
         }
     }
     let l = &mut *ctx.line;

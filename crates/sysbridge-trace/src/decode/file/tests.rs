@@ -77,7 +77,6 @@ impl Call {
         loop {
             let mut ctx = Ctx {
                 tid,
-                nr: 0,
                 args: self.args,
                 nargs: 6,
                 sp: 0,

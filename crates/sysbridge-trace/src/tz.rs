@@ -1,6 +1,7 @@
-//! Local time as glibc's `localtime(3)` computes it, for the date comments strace
-//! writes after file times (`st_mtime=1700000000 /* 2023-11-14T22:13:20+0000 */`):
-//! strace formats them with `localtime` and `strftime("%FT%T", …)`, `%z`.
+//! Local time as glibc's `localtime(3)` computes it: for the date comments strace
+//! writes after times (`st_mtime=1700000000 /* 2023-11-14T22:13:20+0000 */`, which
+//! strace formats with `localtime` and `strftime("%FT%T", …)`, `%z`), and for the
+//! time of day that starts lines with `-t`.
 //!
 //! The zone is chosen as glibc chooses it: `TZ` unset means `/etc/localtime`; `TZ`
 //! empty means UTC; `:NAME` or `NAME` is a compiled zone file (`TZif`), absolute or
@@ -8,8 +9,6 @@
 //! (`EST5EDT,M3.2.0,M11.1.0`); anything unreadable is UTC. Within a zone file, a time
 //! before the first transition takes the first standard-time type, and a time after the
 //! last one follows the file's POSIX footer when it has one.
-//!
-//! (`out/clock.rs` has a simpler reader for line times; the two should become one.)
 
 use std::sync::OnceLock;
 
@@ -95,6 +94,17 @@ pub(crate) fn local() -> &'static Zone {
                 .map(|s| s.as_encoded_bytes()),
         )
     })
+}
+
+/// The local-time comment of a time (strace's `sprinttime_ex`): `None` for the Epoch
+/// itself, for a fraction above `max`, or a time `localtime` cannot represent. The
+/// fraction is written with `width` digits when non-zero.
+pub(crate) fn date_text(sec: i64, frac: u64, max: u64, width: usize) -> Option<String> {
+    if (sec == 0 && frac == 0) || frac > max {
+        return None;
+    }
+    let tm = local().localtime(sec)?;
+    Some(tm.format((frac > 0).then_some((frac, width))))
 }
 
 impl Zone {
