@@ -387,3 +387,36 @@ fn json_records_carry_what_strace_prints() {
     assert!(theirs.iter().any(|(_, r)| r == "ENOENT"), "{theirs:?}");
     assert_eq!(ours, theirs);
 }
+
+#[test]
+fn yy_names_sockets_by_protocol_and_address() {
+    // The program says what its sockets are (inodes from fstat, ports from
+    // getsockname); the trace of their close(2) must say the same, as strace writes it.
+    let program = r#"import os, socket
+t = socket.socket(); t.bind(("127.0.0.1", 0)); t.listen()
+c = socket.create_connection(t.getsockname()); d, _ = t.accept()
+a, b = socket.socketpair()
+ino = lambda s: os.fstat(s.fileno()).st_ino
+print(f"{t.fileno()}<TCP:[127.0.0.1:{t.getsockname()[1]}]>")
+print(f"{c.fileno()}<TCP:[127.0.0.1:{c.getsockname()[1]}->127.0.0.1:{t.getsockname()[1]}]>")
+print(f"{a.fileno()}<UNIX-STREAM:[{ino(a)}->{ino(b)}]>")
+for s in (t, c, d, a, b): s.close()
+"#;
+    let dir = tempfile::tempdir().unwrap();
+    let trace = dir.path().join("trace");
+    let out = Command::new(sysbridge())
+        .args(["trace", "-yy", "-e", "trace=close", "-o"])
+        .arg(&trace)
+        .args([python().as_str(), "-c", program])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    let text = std::fs::read_to_string(&trace).unwrap();
+    for want in String::from_utf8(out.stdout).unwrap().lines() {
+        assert!(
+            text.lines()
+                .any(|l| l.starts_with(&format!("close({want})"))),
+            "no close({want}) in:\n{text}"
+        );
+    }
+}

@@ -455,6 +455,11 @@ impl Default for Siginfo {
 }
 
 impl Siginfo {
+    /// The raw bytes.
+    pub fn as_bytes(&self) -> &[u8; 128] {
+        &self.0
+    }
+
     /// The raw bytes, for `ptrace(PTRACE_GETSIGINFO)` or `waitid(2)` to fill.
     pub fn as_mut_bytes(&mut self) -> &mut [u8; 128] {
         &mut self.0

@@ -1015,3 +1015,55 @@ fn an_absurd_read_dir_buffer_size_is_capped_not_fatal() {
         .collect();
     assert_eq!(names.len(), 3, "{names:?}");
 }
+
+#[test]
+fn extended_attributes_read_as_libc_reads_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("f");
+    File::create(&path).unwrap();
+    let c_path = std::ffi::CString::new(path.as_os_str().as_bytes()).unwrap();
+    let value = b"sysbridge\0bytes";
+    // SAFETY: NUL-terminated path and name, and a value slice with its length.
+    let set = unsafe {
+        libc::setxattr(
+            c_path.as_ptr(),
+            c"user.test".as_ptr(),
+            value.as_ptr().cast(),
+            value.len(),
+            0,
+        )
+    };
+    if set != 0 {
+        eprintln!(
+            "SKIPPED: this file system keeps no user attributes ({})",
+            std::io::Error::last_os_error()
+        );
+        return;
+    }
+    let mut buf = [0u8; 64];
+    let n = sysbridge::fs::getxattr(path.as_path(), "user.test", &mut buf).unwrap();
+    assert_eq!(&buf[..n], value);
+    // The size alone, and what libc says it is.
+    assert_eq!(
+        sysbridge::fs::getxattr(path.as_path(), "user.test", &mut []),
+        Ok(value.len())
+    );
+    // SAFETY: a NULL buffer of size 0 asks for the size only.
+    let libc_len = unsafe {
+        libc::getxattr(
+            c_path.as_ptr(),
+            c"user.test".as_ptr(),
+            std::ptr::null_mut(),
+            0,
+        )
+    };
+    assert_eq!(libc_len, value.len() as isize);
+    assert_eq!(
+        sysbridge::fs::getxattr(path.as_path(), "user.test", &mut buf[..3]),
+        Err(Errno::ERANGE)
+    );
+    assert_eq!(
+        sysbridge::fs::getxattr(path.as_path(), "user.none", &mut buf),
+        Err(Errno::ENODATA)
+    );
+}

@@ -248,14 +248,89 @@ fn equal_positions(a: &Groups, b: &Groups) -> std::collections::HashSet<(String,
     keep
 }
 
+/// Renames the processes of `other` that have no place in the tree (labels `X1`,
+/// `X2`…, given in order of appearance, which races) after those of `reference` they
+/// resemble most: the pairs with the most lines in common (labels masked) first.
+/// Unpaired ones become `Y1`, `Y2`….
+pub(crate) fn align_unplaced(reference: &Groups, other: Groups) -> Groups {
+    let label = Regex::new(r"\bX\d+\b").unwrap();
+    let masked = |lines: &[String]| -> HashMap<String, usize> {
+        let mut counts = HashMap::new();
+        for l in lines {
+            *counts
+                .entry(label.replace_all(l, "X").into_owned())
+                .or_insert(0) += 1;
+        }
+        counts
+    };
+    let unplaced = |g: &Groups| -> Vec<(String, HashMap<String, usize>)> {
+        g.iter()
+            .filter(|(l, _)| l.starts_with('X'))
+            .map(|(l, v)| (l.clone(), masked(v)))
+            .collect()
+    };
+    let (theirs, ours) = (unplaced(reference), unplaced(&other));
+    let mut pairs: Vec<(usize, &String, &String)> = Vec::new();
+    for (a, ma) in &ours {
+        for (b, mb) in &theirs {
+            let common = ma
+                .iter()
+                .map(|(k, n)| (*n).min(*mb.get(k).unwrap_or(&0)))
+                .sum();
+            pairs.push((common, a, b));
+        }
+    }
+    pairs.sort_by(|x, y| y.0.cmp(&x.0).then(x.1.cmp(y.1)).then(x.2.cmp(y.2)));
+    let mut rename: HashMap<String, String> = HashMap::new();
+    let mut taken = std::collections::HashSet::new();
+    for (_, a, b) in pairs {
+        if !rename.contains_key(a) && !taken.contains(b) {
+            rename.insert(a.clone(), b.clone());
+            taken.insert(b.clone());
+        }
+    }
+    for (n, (a, _)) in ours.iter().enumerate() {
+        rename
+            .entry(a.clone())
+            .or_insert_with(|| format!("Y{}", n + 1));
+    }
+    let mut out: Groups = other
+        .into_iter()
+        .map(|(l, lines)| {
+            let lines = lines
+                .iter()
+                .map(|line| {
+                    label
+                        .replace_all(line, |c: &regex::Captures<'_>| {
+                            rename
+                                .get(&c[0])
+                                .cloned()
+                                .unwrap_or_else(|| c[0].to_string())
+                        })
+                        .into_owned()
+                })
+                .collect();
+            (rename.get(&l).cloned().unwrap_or(l), lines)
+        })
+        .collect();
+    out.sort_by(|a, b| a.0.cmp(&b.0));
+    out
+}
+
 /// Runs strace twice and `sysbridge trace` once on `cmd` with `opts`, and compares.
 pub(crate) fn compare(opts: &[&str], cmd: &[&str]) -> Parity {
     let dir = tempfile::tempdir().unwrap();
     let ours_bin = sysbridge();
     let ours_tracer = [ours_bin.to_str().unwrap(), "trace"];
     let run0 = group(&trace_lines(&["strace"], opts, cmd, dir.path(), "s0"));
-    let run1 = group(&trace_lines(&["strace"], opts, cmd, dir.path(), "s1"));
-    let ours = group(&trace_lines(&ours_tracer, opts, cmd, dir.path(), "t"));
+    let run1 = align_unplaced(
+        &run0,
+        group(&trace_lines(&["strace"], opts, cmd, dir.path(), "s1")),
+    );
+    let ours = align_unplaced(
+        &run0,
+        group(&trace_lines(&ours_tracer, opts, cmd, dir.path(), "t")),
+    );
     let stable = equal_positions(&run0, &run1);
     let ours_map: HashMap<&String, &Vec<String>> = ours.iter().map(|(l, v)| (l, v)).collect();
     let empty = Vec::new();

@@ -30,7 +30,9 @@ pub(crate) fn annotate(out: &mut String, tid: i32, fd: i32, mode: FdPaths, hex: 
     };
     let (target, deleted) = strip_deleted(&link, &buf[..len]);
     if mode == FdPaths::All
-        && (socket(out, target) || device(out, target, hex) || pidfd(out, tid, fd, target))
+        && (socket(out, &link, target, hex)
+            || device(out, target, hex)
+            || pidfd(out, tid, fd, target))
     {
         return;
     }
@@ -69,15 +71,17 @@ fn strip_deleted<'a>(link: &str, target: &'a [u8]) -> (&'a [u8], bool) {
     if same { (target, false) } else { (stem, true) }
 }
 
-/// `<PROTO:[details]>` for a socket, from the kernel's socket diagnostics; `false` for
+/// `<PROTO:[details]>` for a socket (see [`sockdiag`](super::sockdiag)); `false` for
 /// anything else.
-fn socket(out: &mut String, target: &[u8]) -> bool {
+fn socket(out: &mut String, link: &str, target: &[u8], hex: HexStrings) -> bool {
     let Some(inode) = socket_inode(target) else {
         return false;
     };
     out.push('<');
-    out.push_str(&String::from_utf8_lossy(target));
-    let _ = inode;
+    match super::sockdiag::describe(link, inode, hex) {
+        Some(details) => out.push_str(&details),
+        None => out.push_str(&String::from_utf8_lossy(target)),
+    }
     out.push('>');
     true
 }

@@ -33,6 +33,8 @@ impl Xlat {
 enum Frame {
     Array(Vec<Value>),
     Object(Map<String, Value>, Option<String>),
+    /// A value that changed (` => `): what it was, waiting for what it became.
+    Changed(Value),
 }
 
 /// The arguments of one call being printed.
@@ -148,10 +150,14 @@ impl Line {
     fn close(&mut self) {
         self.written.pop();
         if let Some(stack) = &mut self.json {
-            let value = match stack.pop() {
-                Some(Frame::Array(items)) => Value::Array(items),
-                Some(Frame::Object(map, _)) => Value::Object(map),
-                None => return,
+            let value = loop {
+                match stack.pop() {
+                    Some(Frame::Array(items)) => break Value::Array(items),
+                    Some(Frame::Object(map, _)) => break Value::Object(map),
+                    // ` => ` with nothing after it: the value stays as it was.
+                    Some(Frame::Changed(before)) => Self::put(stack, before),
+                    None => return,
+                }
             };
             Self::put(stack, value);
         }
@@ -163,14 +169,36 @@ impl Line {
         self.text.push_str("...");
     }
 
-    fn put(stack: &mut [Frame], value: Value) {
+    fn put(stack: &mut Vec<Frame>, value: Value) {
         match stack.last_mut() {
             Some(Frame::Array(items)) => items.push(value),
             Some(Frame::Object(map, key)) => {
                 let key = key.take().unwrap_or_else(|| map.len().to_string());
                 map.insert(key, value);
             }
+            Some(Frame::Changed(_)) => {
+                let Some(Frame::Changed(before)) = stack.pop() else {
+                    unreachable!("the top frame was just matched");
+                };
+                let mut pair = Map::new();
+                pair.insert("entry".into(), before);
+                pair.insert("exit".into(), value);
+                Self::put(stack, Value::Object(pair));
+            }
             None => {}
+        }
+    }
+
+    /// strace's ` => ` between what a value was at entry and what it is at exit
+    /// (`[0] => [100]`, `[128 => 16]`); in JSON the two become
+    /// `{"entry": ..., "exit": ...}`.
+    pub(crate) fn changed(&mut self) {
+        self.text.push_str(" => ");
+        if let Some(stack) = &mut self.json
+            && let Some(Frame::Array(items)) = stack.last_mut()
+            && let Some(before) = items.pop()
+        {
+            stack.push(Frame::Changed(before));
         }
     }
 

@@ -21,7 +21,11 @@ mod net;
 mod process;
 #[cfg(test)]
 mod robustness;
+pub(crate) mod siginfo;
 mod signal;
+mod sockdiag;
+#[cfg(test)]
+mod testing;
 mod time;
 pub(crate) mod types;
 pub(crate) mod xlat_generated;
@@ -101,6 +105,8 @@ pub(crate) struct Ctx<'a> {
     pub(crate) error: Option<Errno>,
     /// A value a decoder keeps from entry to exit.
     pub(crate) saved: &'a mut u64,
+    /// The thread's last call whose exit was printed (what `restart_syscall` resumes).
+    pub(crate) prev_nr: Option<u64>,
     /// Whether large structures print abbreviated (`-e abbrev=`, `-v`).
     pub(crate) abbrev: bool,
     /// Whether structure arguments are decoded at all (`-e verbose=`).
@@ -304,11 +310,21 @@ impl Ctx<'_> {
     /// [`Ctx::fetch`], or, when it cannot, prints the address (`NULL`, `0x...`):
     /// strace's `umove_or_printaddr`.
     pub(crate) fn fetch_or_addr(&mut self, addr: u64, buf: &mut [u8]) -> bool {
-        if self.fetch(addr, buf) {
-            return true;
+        let fetched = self.fetch(addr, buf);
+        if !fetched {
+            self.line.ptr(addr);
         }
-        self.line.ptr(addr);
-        false
+        fetched
+    }
+
+    /// [`Ctx::fetch_or_addr`] for what the kernel writes even when the call fails
+    /// (strace's `umove_or_printaddr_ignore_syserror`).
+    pub(crate) fn fetch_or_addr_despite_error(&mut self, addr: u64, buf: &mut [u8]) -> bool {
+        let fetched = addr != 0 && self.verbose && self.read(addr, buf);
+        if !fetched {
+            self.line.ptr(addr);
+        }
+        fetched
     }
 
     /// Reads a native-endian `i32` at `addr`.

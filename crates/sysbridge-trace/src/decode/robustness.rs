@@ -118,6 +118,7 @@ fn run(
         rval: 0,
         error: None,
         saved: &mut saved,
+        prev_nr: None,
         abbrev,
         verbose,
         line: &mut line,

@@ -1,10 +1,56 @@
-//! Printers of the types several families share: arrays, iovecs, times and signal
-//! sets.
+//! Printers of the types several families share: arrays, iovecs, times, signals and
+//! signal sets, ids, clock ticks.
 
 use sysbridge::signal::Signal;
 
 use super::Ctx;
+use super::line::Line;
 use crate::mem::Fields;
+
+/// The size of the kernel's signal set on x86_64 (`NSIG / 8`).
+pub(crate) const NSIG_BYTES: u64 = 8;
+
+/// Clock ticks per second of `clock_t` values (`USER_HZ`, 100 on every x86_64 kernel).
+const CLK_TCK: u64 = 100;
+
+/// A signal number: its name (`SIGUSR1`, `SIGRT_3`), or the number when it names none.
+pub(crate) fn signal(line: &mut Line, sig: i32) {
+    let s = Signal::from_raw(sig);
+    if s.is_valid() {
+        line.sym(&s.to_string());
+    } else {
+        line.dec(i64::from(sig));
+    }
+}
+
+/// A `clock_t` value in ticks, with the seconds it makes when not zero:
+/// `21 /* 0.21 s */`.
+pub(crate) fn clock_t(line: &mut Line, ticks: u64) {
+    line.udec(ticks);
+    if ticks > 0 {
+        line.comment(&format!("{}.{:02} s", ticks / CLK_TCK, ticks % CLK_TCK));
+    }
+}
+
+/// A user or group id: unsigned, except the all-ones "unchanged" value as `-1`.
+pub(crate) fn id(line: &mut Line, v: u32) {
+    if v == u32::MAX {
+        line.dec(-1);
+    } else {
+        line.udec(u64::from(v));
+    }
+}
+
+/// Seconds (signed) and a fraction (unsigned) from 16 bytes: `{tv_sec=1, NAME=500}`,
+/// as strace prints `struct timespec` (`tv_nsec`) and `struct timeval` (`tv_usec`).
+pub(crate) fn seconds_and(line: &mut Line, b: &[u8], fraction: &str) {
+    line.struct_begin();
+    line.field("tv_sec");
+    line.dec(b.i64_at(0));
+    line.field(fraction);
+    line.udec(b.u64_at(8));
+    line.struct_end();
+}
 
 /// Writes a signal set as strace does: `[CHLD USR1]`, the names without `SIG`
 /// (real-time ones as `RTMIN`, `RT_1`…), and when two thirds or more of the bits are
@@ -61,6 +107,28 @@ impl Ctx<'_> {
         addr: u64,
         count: u64,
         size: usize,
+        print: impl FnMut(&mut Ctx<'_>, &[u8]) -> bool,
+    ) {
+        self.array_fetched(addr, count, size, false, print);
+    }
+
+    /// [`Ctx::array`] for what the kernel writes even when the call fails.
+    pub(crate) fn array_despite_error(
+        &mut self,
+        addr: u64,
+        count: u64,
+        size: usize,
+        print: impl FnMut(&mut Ctx<'_>, &[u8]) -> bool,
+    ) {
+        self.array_fetched(addr, count, size, true, print);
+    }
+
+    fn array_fetched(
+        &mut self,
+        addr: u64,
+        count: u64,
+        size: usize,
+        despite_error: bool,
         mut print: impl FnMut(&mut Ctx<'_>, &[u8]) -> bool,
     ) {
         if addr == 0 {
@@ -88,7 +156,12 @@ impl Ctx<'_> {
         let mut at = addr;
         let mut i = 0u64;
         while at < end {
-            if !self.fetch(at, &mut buf) {
+            let fetched = if despite_error {
+                self.verbose && self.read(at, &mut buf)
+            } else {
+                self.fetch(at, &mut buf)
+            };
+            if !fetched {
                 if i == 0 {
                     self.line.hex(addr);
                     return;
@@ -132,20 +205,69 @@ impl Ctx<'_> {
         });
     }
 
-    /// A signal set of `size` bytes at `addr`: `NULL`, the address if unreadable or of
-    /// an odd size, or the set.
-    pub(crate) fn sigset_at(&mut self, addr: u64, size: u64) {
-        if addr == 0 {
-            self.line.sym("NULL");
+    /// A value behind a pointer, in brackets: `[42]` (strace's `printnum_*`).
+    pub(crate) fn indirect(&mut self, print: impl FnOnce(&mut Ctx<'_>)) {
+        self.line.array_begin();
+        self.line.elem();
+        print(self);
+        self.line.array_end();
+    }
+
+    /// The `int` at `addr` as `[-1]`, or the address.
+    pub(crate) fn num_i32_at(&mut self, addr: u64) {
+        let mut b = [0u8; 4];
+        if self.fetch_or_addr(addr, &mut b) {
+            self.indirect(|ctx| ctx.line.dec(i64::from(b.i32_at(0))));
+        }
+    }
+
+    /// The `unsigned int` at `addr` as `[42]`, or the address.
+    pub(crate) fn num_u32_at(&mut self, addr: u64) {
+        let mut b = [0u8; 4];
+        if self.fetch_or_addr(addr, &mut b) {
+            self.indirect(|ctx| ctx.line.udec(u64::from(b.u32_at(0))));
+        }
+    }
+
+    /// The `int64_t` at `addr` as `[-1]`, or the address.
+    pub(crate) fn num_i64_at(&mut self, addr: u64) {
+        let mut b = [0u8; 8];
+        if self.fetch_or_addr(addr, &mut b) {
+            self.indirect(|ctx| ctx.line.dec(b.i64_at(0)));
+        }
+    }
+
+    /// The `unsigned long` at `addr` as `[42]`, or the address.
+    pub(crate) fn num_u64_at(&mut self, addr: u64) {
+        let mut b = [0u8; 8];
+        if self.fetch_or_addr(addr, &mut b) {
+            self.indirect(|ctx| ctx.line.udec(b.u64_at(0)));
+        }
+    }
+
+    /// The pointer at `addr` as `[0x7f...]` or `[NULL]`, or the address.
+    pub(crate) fn num_ptr_at(&mut self, addr: u64) {
+        let mut b = [0u8; 8];
+        if self.fetch_or_addr(addr, &mut b) {
+            self.indirect(|ctx| ctx.line.ptr(b.u64_at(0)));
+        }
+    }
+
+    /// A signal set of `len` bytes at `addr`, printed when `min_len <= len <= 8` (else
+    /// the address): `[USR1 CHLD]`, `~[RTMIN RT_1]`; `NULL`, or the address when it
+    /// cannot be fetched.
+    pub(crate) fn sigset_at(&mut self, addr: u64, len: u64, min_len: u64) {
+        if len < min_len || len > NSIG_BYTES {
+            self.line.ptr(addr);
             return;
         }
-        let mut buf = [0u8; 8];
-        if size == 0 || size > 8 || !self.fetch(addr, &mut buf[..size as usize]) {
-            self.line.hex(addr);
-            return;
+        let mut buf = [0u8; NSIG_BYTES as usize];
+        if self.fetch_or_addr(addr, &mut buf[..len as usize]) {
+            // The bytes after `len` are zero; strace counts whole 32-bit words.
+            let size = len.div_ceil(4) as usize * 4;
+            let text = sigset_text(u64::from_ne_bytes(buf), size);
+            self.line.sym(&text);
         }
-        let text = sigset_text(u64::from_ne_bytes(buf), size as usize);
-        self.line.sym(&text);
     }
 
     /// A `struct timespec` at `addr`: `{tv_sec=1, tv_nsec=500}` (the nanoseconds
@@ -154,7 +276,16 @@ impl Ctx<'_> {
     pub(crate) fn timespec_at(&mut self, addr: u64) {
         let mut b = [0u8; 16];
         if self.fetch_or_addr(addr, &mut b) {
-            self.timespec(&b);
+            seconds_and(self.line, &b, "tv_nsec");
+        }
+    }
+
+    /// A `struct timespec` the kernel writes even when the call fails (the time left
+    /// of an interrupted sleep).
+    pub(crate) fn timespec_at_despite_error(&mut self, addr: u64) {
+        let mut b = [0u8; 16];
+        if self.fetch_or_addr_despite_error(addr, &mut b) {
+            seconds_and(self.line, &b, "tv_nsec");
         }
     }
 
@@ -162,27 +293,8 @@ impl Ctx<'_> {
     pub(crate) fn timeval_at(&mut self, addr: u64) {
         let mut b = [0u8; 16];
         if self.fetch_or_addr(addr, &mut b) {
-            self.timeval(&b);
+            seconds_and(self.line, &b, "tv_usec");
         }
-    }
-
-    /// A `struct timespec` from its 16 bytes.
-    pub(crate) fn timespec(&mut self, b: &[u8]) {
-        self.seconds_and(b, "tv_nsec");
-    }
-
-    /// A `struct timeval` from its 16 bytes.
-    pub(crate) fn timeval(&mut self, b: &[u8]) {
-        self.seconds_and(b, "tv_usec");
-    }
-
-    fn seconds_and(&mut self, b: &[u8], fraction: &str) {
-        self.line.struct_begin();
-        self.line.field("tv_sec");
-        self.line.dec(b.i64_at(0));
-        self.line.field(fraction);
-        self.line.udec(b.u64_at(8));
-        self.line.struct_end();
     }
 }
 

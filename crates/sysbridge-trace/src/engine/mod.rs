@@ -11,13 +11,13 @@ use std::sync::atomic::{AtomicI32, Ordering};
 
 use sysbridge::process::{self, Pid, Rusage, WaitFor, WaitOptions, WaitStatus};
 use sysbridge::ptrace::{self, Event, Options as PtraceOptions, SyscallInfo};
-use sysbridge::signal::{self, SaFlags, SigAction, SigHandler, SigSet, Signal};
+use sysbridge::signal::{self, SaFlags, SigAction, SigHandler, SigSet, Siginfo, Signal};
 use sysbridge::time::{ClockId, Timespec, clock_gettime};
 use sysbridge::{Errno, Sysno, SysnoSet, seccomp};
 
-use crate::decode::fdinfo;
 use crate::decode::line::Line;
 use crate::decode::{Ctx, DecodeOpts, Decoder, Decoders, Ret, Step};
+use crate::decode::{fdinfo, siginfo};
 use crate::filter::{Class, Status};
 use crate::mem::Mem;
 use crate::options::{Options, SeccompBpf, Summary as SummaryMode};
@@ -71,6 +71,8 @@ struct Tracee {
     /// The current call needs nothing at its exit (neither printed nor counted): its
     /// exit stop is only resumed.
     quiet_exit: bool,
+    /// The last call whose exit was printed (strace's `s_prev_ent`).
+    prev_nr: Option<u64>,
     /// The call's exit must be introduced with `<... NAME resumed>` whatever was
     /// printed since its entry (its thread changed id in `execve`).
     reprint: bool,
@@ -97,6 +99,7 @@ impl Tracee {
             starting: true,
             synced: false,
             quiet_exit: false,
+            prev_nr: None,
             reprint: false,
             entry_time: Timespec::default(),
             entry_stime: Timespec::default(),
@@ -236,6 +239,9 @@ pub fn run(mut opts: Options) -> Result<Outcome, String> {
             .tracees
             .insert(pid.as_raw(), Tracee::new(engine.opts.json, true));
     }
+    // Before attaching, so that a Ctrl-C once a process is seized always detaches it;
+    // after the fork, so that the command does not inherit ignored signals.
+    install_signal_handlers(started && engine.opts.output.is_some());
     for &pid in &engine.opts.attach.clone() {
         for tid in spawn::attach(pid, ptrace_opts)? {
             engine
@@ -246,7 +252,6 @@ pub fn run(mut opts: Options) -> Result<Outcome, String> {
             }
         }
     }
-    install_signal_handlers(started && engine.opts.output.is_some());
     let result = engine.main_loop();
     engine.printer.flush();
     if let Some(summary) = engine.summary.take() {
@@ -626,6 +631,7 @@ impl Engine {
             rval: 0,
             error: None,
             saved: &mut t.saved,
+            prev_nr: t.prev_nr,
             abbrev: self.opts.abbrev.contains_raw(nr),
             verbose: self.opts.verbose.contains_raw(nr),
             line: &mut t.line,
@@ -699,6 +705,7 @@ impl Engine {
             self.opts.status.contains(Status::Successful)
         };
         let staged = t.staged.take();
+        t.prev_nr = Some(nr);
         let ret = match &t.step {
             Step::Exit | Step::Result => {
                 let mut ctx = Ctx {
@@ -711,6 +718,7 @@ impl Engine {
                     rval,
                     error,
                     saved: &mut t.saved,
+                    prev_nr: t.prev_nr,
                     abbrev: self.opts.abbrev.contains_raw(nr),
                     verbose: self.opts.verbose.contains_raw(nr),
                     line: &mut t.line,
@@ -743,18 +751,8 @@ impl Engine {
         let t = self.tracees.get_mut(&tid).expect("present");
         let exit_text = std::mem::take(&mut t.line.text);
         let entry_time = t.entry_time;
-        match staged {
-            Some(text) => {
-                self.printer.leader(tid, nprocs);
-                self.printer.push(&text);
-            }
-            None if std::mem::take(&mut t.reprint) || self.printer.needs_resume(tid) => {
-                self.printer.leader(tid, nprocs);
-                self.printer
-                    .push(&format!("<... {} resumed>", call_name(nr)));
-            }
-            None => self.printer.continue_with(tid),
-        }
+        let reprint = std::mem::take(&mut t.reprint);
+        self.reopen_line(tid, nprocs, nr, staged, reprint);
         self.printer.push(&exit_text);
         self.printer.push(") ");
         self.printer.tabto();
@@ -803,6 +801,31 @@ impl Engine {
         .to_line()
     }
 
+    /// Makes the printer ready for the rest of `tid`'s call `nr`: its held-back entry
+    /// (`-z`, `-Z`, `--json`) printed now, or `<... NAME resumed>` when something else
+    /// was printed since its entry (or its thread changed id), or its line continued.
+    fn reopen_line(
+        &mut self,
+        tid: i32,
+        nprocs: usize,
+        nr: u64,
+        staged: Option<String>,
+        reprint: bool,
+    ) {
+        match staged {
+            Some(text) => {
+                self.printer.leader(tid, nprocs);
+                self.printer.push(&text);
+            }
+            None if reprint || self.printer.needs_resume(tid) => {
+                self.printer.leader(tid, nprocs);
+                self.printer
+                    .push(&format!("<... {} resumed>", call_name(nr)));
+            }
+            None => self.printer.continue_with(tid),
+        }
+    }
+
     /// A call that will never return (the tracee is exiting): `) = ?`, as strace ends it.
     fn finish_unfinished(&mut self, tid: i32) {
         let nprocs = self.nprocs();
@@ -824,18 +847,9 @@ impl Engine {
             self.printer.whole_line(tid, &line);
             return;
         }
-        match t.staged.take() {
-            Some(text) => {
-                self.printer.leader(tid, nprocs);
-                self.printer.push(&text);
-            }
-            None if self.printer.needs_resume(tid) => {
-                self.printer.leader(tid, nprocs);
-                self.printer
-                    .push(&format!("<... {} resumed>", call_name(nr)));
-            }
-            None => self.printer.continue_with(tid),
-        }
+        let staged = t.staged.take();
+        let reprint = std::mem::take(&mut t.reprint);
+        self.reopen_line(tid, nprocs, nr, staged, reprint);
         if needs_more {
             self.printer.push(" <unfinished ...>");
         }
@@ -851,7 +865,7 @@ impl Engine {
             let info = ptrace::get_siginfo(Pid::from_raw(tid)).ok();
             let mut line = Line::new(self.opts.json);
             match &info {
-                Some(si) => report::siginfo(&mut line, si),
+                Some(si) => self.print_siginfo(tid, &mut line, si),
                 None => line.sym("?"),
             }
             if self.opts.json {
@@ -867,6 +881,31 @@ impl Engine {
             }
         }
         self.resume(tid, Some(sig));
+    }
+
+    /// `si` as strace prints a signal's information (descriptors annotated with
+    /// `-y`, which needs the tracee).
+    fn print_siginfo(&mut self, tid: i32, line: &mut Line, si: &Siginfo) {
+        let mut saved = 0;
+        let mut ctx = Ctx {
+            tid,
+            nr: 0,
+            args: [0; 6],
+            sp: 0,
+            nargs: 0,
+            exiting: false,
+            rval: 0,
+            error: None,
+            saved: &mut saved,
+            prev_nr: None,
+            abbrev: true,
+            verbose: true,
+            line,
+            mem: &mut self.mem,
+            opts: &self.decode_opts,
+            scratch: &mut self.scratch,
+        };
+        siginfo::siginfo(&mut ctx, si.as_bytes());
     }
 
     fn print_stopped(&mut self, tid: i32, sig: Signal) {

@@ -44,6 +44,7 @@ mod names;
 mod open;
 mod perm;
 mod stat;
+mod xattr;
 
 pub use self::copy::{copy_file_range, sendfile};
 pub use self::data::{FallocateFlags, fallocate, fdatasync, fsync, ftruncate};
@@ -61,6 +62,7 @@ pub use self::perm::{Access, faccessat, faccessat2, fchmod};
 pub use self::stat::{
     DioAlign, FileType, Stat, Statx, StatxAttributes, StatxMask, StatxTimestamp, fstat, statx,
 };
+pub use self::xattr::getxattr;
 
 /// The current working directory as the `dirfd` of the `*at` calls (`AT_FDCWD`): a
 /// relative path is then looked up from the current directory, as by `open(2)`.

@@ -4,8 +4,8 @@ use std::sync::OnceLock;
 
 use sysbridge::Sysno;
 
-use super::util::{num_i32, signal};
 use crate::decode::line::Xlat;
+use crate::decode::types::signal;
 use crate::decode::xlat_generated as x;
 use crate::decode::{Ctx, Decoder, Ret, Step};
 use crate::mem::Fields;
@@ -68,7 +68,7 @@ fn clone(ctx: &mut Ctx<'_>) -> Step {
             }
             ctx.line.sym(&text);
         } else {
-            signal(ctx, sig);
+            signal(ctx.line, sig);
         }
         let later = CLONE_PARENT_SETTID
             | CLONE_PIDFD
@@ -83,7 +83,7 @@ fn clone(ctx: &mut Ctx<'_>) -> Step {
     if flags & (CLONE_PARENT_SETTID | CLONE_PIDFD) != 0 {
         ctx.line.field("parent_tid");
         // A tid or a descriptor, both `[N]`.
-        num_i32(ctx, ctx.args[2]);
+        ctx.num_i32_at(ctx.args[2]);
     }
     if flags & CLONE_SETTLS != 0 {
         ctx.line.field("tls");
@@ -139,19 +139,19 @@ fn clone3(ctx: &mut Ctx<'_>) -> Step {
     ctx.line.arg();
     if !ctx.failed() {
         if !ctx.read(addr, &mut a[..fetch_size as usize]) {
-            ctx.line.text.push_str(" => ");
+            ctx.line.changed();
             ctx.line.ptr(addr);
         } else {
             let flags = a.u64_at(0);
-            ctx.line.text.push_str(" => ");
+            ctx.line.changed();
             ctx.line.struct_begin();
             if flags & CLONE_PIDFD != 0 {
                 ctx.line.field("pidfd");
-                num_i32(ctx, a.u64_at(8));
+                ctx.num_i32_at(a.u64_at(8));
             }
             if flags & CLONE_PARENT_SETTID != 0 {
                 ctx.line.field("parent_tid");
-                num_i32(ctx, a.u64_at(24));
+                ctx.num_i32_at(a.u64_at(24));
             }
             ctx.line.struct_end();
         }
@@ -182,7 +182,7 @@ fn clone_args(ctx: &mut Ctx<'_>, a: &[u8], fetched: u64) {
     let exit_signal = a.u64_at(32);
     ctx.line.field("exit_signal");
     if exit_signal < i32::MAX as u64 {
-        signal(ctx, exit_signal as i32);
+        signal(ctx.line, exit_signal as i32);
     } else {
         ctx.line.udec(exit_signal);
     }

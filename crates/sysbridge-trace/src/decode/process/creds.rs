@@ -2,8 +2,8 @@
 
 use sysbridge::Sysno;
 
-use super::util::{id, indirect};
 use crate::decode::line::write_flags;
+use crate::decode::types::id;
 use crate::decode::xlat_generated as x;
 use crate::decode::{Ctx, Decoder, Ret, Step};
 use crate::mem::Fields;
@@ -26,7 +26,7 @@ pub(super) fn lookup(nr: Sysno) -> Option<Decoder> {
 /// Argument `i` as a user or group id.
 fn arg_id(ctx: &mut Ctx<'_>, i: usize) {
     ctx.line.arg();
-    id(ctx, ctx.args[i] as u32);
+    id(ctx.line, ctx.args[i] as u32);
 }
 
 /// `setuid(uid)`, `setgid(gid)`, `setfsuid(fsuid)`, `setfsgid(fsgid)`.
@@ -59,7 +59,7 @@ fn getresuid(ctx: &mut Ctx<'_>) -> Step {
         ctx.line.arg();
         let mut b = [0u8; 4];
         if ctx.fetch_or_addr(ctx.args[i], &mut b) {
-            indirect(ctx, |ctx| id(ctx, b.u32_at(0)));
+            ctx.indirect(|ctx| id(ctx.line, b.u32_at(0)));
         }
     }
     Step::Done(Ret::Dec)
@@ -76,7 +76,7 @@ fn groups(ctx: &mut Ctx<'_>, len: u32, addr: u64) {
         return;
     }
     ctx.array(addr, u64::from(len), 4, |ctx, b| {
-        id(ctx, b.u32_at(0));
+        id(ctx.line, b.u32_at(0));
         true
     });
 }

@@ -2,7 +2,6 @@
 
 use sysbridge::Sysno;
 
-use super::util::{num_ptr, num_ulong};
 use crate::decode::line::{Xlat, write_hex};
 use crate::decode::xlat_generated as x;
 use crate::decode::{Ctx, Decoder, Ret, Step};
@@ -202,9 +201,9 @@ fn get_robust_list(ctx: &mut Ctx<'_>) -> Step {
         return Step::Exit;
     }
     ctx.line.arg();
-    num_ptr(ctx, ctx.args[1]);
+    ctx.num_ptr_at(ctx.args[1]);
     ctx.line.arg();
-    num_ulong(ctx, ctx.args[2]);
+    ctx.num_u64_at(ctx.args[2]);
     Step::Done(Ret::Dec)
 }
 

@@ -3,8 +3,8 @@
 
 use sysbridge::Sysno;
 
-use super::util::{indirect, num_ptr, num_ulong, signal};
-use super::wait::{siginfo, siginfo_at};
+use crate::decode::siginfo::{siginfo, siginfo_at};
+use crate::decode::types::{NSIG_BYTES, signal};
 use crate::decode::xlat_generated as x;
 use crate::decode::{Ctx, Decoder, Ret, Step};
 use crate::mem::Fields;
@@ -205,7 +205,7 @@ fn seccomp(ctx: &mut Ctx<'_>) -> Step {
             ctx.line.arg();
             let mut b = [0u8; 4];
             if ctx.fetch_or_addr(args, &mut b) {
-                indirect(ctx, |ctx| {
+                ctx.indirect(|ctx| {
                     ctx.line
                         .xval(&x::SECCOMP_RET_ACTION, u64::from(b.u32_at(0)))
                 });
@@ -275,14 +275,14 @@ fn ptrace(ctx: &mut Ctx<'_>) -> Step {
             ctx.line.arg();
         }
         match request {
-            PTRACE_PEEKTEXT | PTRACE_PEEKDATA | PTRACE_PEEKUSER => num_ptr(ctx, data),
-            PTRACE_GETEVENTMSG => num_ulong(ctx, data),
+            PTRACE_PEEKTEXT | PTRACE_PEEKDATA | PTRACE_PEEKUSER => ctx.num_ptr_at(data),
+            PTRACE_GETEVENTMSG => ctx.num_u64_at(data),
             PTRACE_GETSIGINFO => siginfo_at(ctx, data),
             PTRACE_GETSIGMASK => {
                 if ctx.failed() || !ctx.verbose {
                     ctx.line.ptr(data);
                 } else {
-                    ctx.sigset_at(data, addr);
+                    ctx.sigset_at(data, addr, NSIG_BYTES);
                 }
             }
             PTRACE_GETREGSET => regset_exit(ctx, data),
@@ -291,7 +291,7 @@ fn ptrace(ctx: &mut Ctx<'_>) -> Step {
                 // The structure opened at entry: what changed, and its end.
                 let mut iov = [0u8; 16];
                 if ctx.read(data, &mut iov) && iov.u64_at(8) != *ctx.saved {
-                    ctx.line.text.push_str(" => ");
+                    ctx.line.changed();
                     ctx.line.udec(iov.u64_at(8));
                 }
                 ctx.line.struct_end();
@@ -383,13 +383,13 @@ fn ptrace(ctx: &mut Ctx<'_>) -> Step {
         | PTRACE_SINGLEBLOCK
         | PTRACE_SYSEMU
         | PTRACE_SYSEMU_SINGLESTEP => {
-            signal(ctx, data as i32);
+            signal(ctx.line, data as i32);
         }
         PTRACE_SEIZE | PTRACE_SETOPTIONS | PTRACE_OLDSETOPTIONS => {
             ctx.line.flags(&x::PTRACE_SETOPTIONS_FLAGS, data);
         }
         PTRACE_SETSIGINFO => siginfo_at(ctx, data),
-        PTRACE_SETSIGMASK if ctx.verbose => ctx.sigset_at(data, addr),
+        PTRACE_SETSIGMASK if ctx.verbose => ctx.sigset_at(data, addr, NSIG_BYTES),
         _ => ctx.line.ptr(data),
     }
     Step::Done(Ret::Dec)
@@ -474,7 +474,7 @@ fn regset_exit(ctx: &mut Ctx<'_>, data: u64) {
     ctx.line.field("iov_len");
     ctx.line.udec(old);
     if iov.u64_at(8) != old {
-        ctx.line.text.push_str(" => ");
+        ctx.line.changed();
         ctx.line.udec(iov.u64_at(8));
     }
     ctx.line.struct_end();

@@ -6,8 +6,9 @@
 
 use sysbridge::Sysno;
 
-use super::util::{arg_xval64, cstr_upto, indirect, num_ptr, num_u32, signal};
+use super::util::{arg_xval64, cstr_upto};
 use crate::decode::line::{Xlat, write_flags, write_hex};
+use crate::decode::types::signal;
 use crate::decode::xlat_generated as x;
 use crate::decode::{Ctx, Decoder, Ret, Step};
 use crate::mem::Fields;
@@ -140,7 +141,7 @@ fn prctl(ctx: &mut Ctx<'_>) -> Step {
                 return Step::Exit;
             }
             ctx.line.arg();
-            num_u32(ctx, arg2);
+            ctx.num_u32_at(arg2);
             Step::Done(Ret::Dec)
         }
         PR_GET_DUMPABLE | PR_GET_SECUREBITS | PR_GET_FP_MODE => {
@@ -193,8 +194,8 @@ fn prctl(ctx: &mut Ctx<'_>) -> Step {
             let mut b = [0u8; 4];
             if ctx.fetch_or_addr(arg2, &mut b) {
                 let v = b.u32_at(0);
-                indirect(ctx, |ctx| match option {
-                    PR_GET_PDEATHSIG => signal(ctx, v as i32),
+                ctx.indirect(|ctx| match option {
+                    PR_GET_PDEATHSIG => signal(ctx.line, v as i32),
                     PR_GET_TSC => ctx.line.xval(&x::PR_TSC, u64::from(v)),
                     _ => ctx.line.flags(&x::PR_UNALIGN_FLAGS, u64::from(v)),
                 });
@@ -207,7 +208,7 @@ fn prctl(ctx: &mut Ctx<'_>) -> Step {
                 return Step::Exit;
             }
             ctx.line.arg();
-            num_ptr(ctx, arg2);
+            ctx.num_ptr_at(arg2);
             Step::Done(Ret::Dec)
         }
         PR_GET_SPECULATION_CTRL => {
@@ -302,7 +303,7 @@ fn prctl_set(ctx: &mut Ctx<'_>, option: u32, arg2: u64, arg3: u64) -> Step {
             if arg2 > 128 {
                 ctx.line.udec(arg2);
             } else {
-                signal(ctx, arg2 as i32);
+                signal(ctx.line, arg2 as i32);
             }
         }
         PR_SET_PTRACER => {
@@ -389,7 +390,7 @@ fn sched_core(ctx: &mut Ctx<'_>) -> Step {
     } else {
         let mut b = [0u8; 8];
         if ctx.fetch_or_addr(ctx.args[4], &mut b) {
-            indirect(ctx, |ctx| ctx.line.hex(b.u64_at(0)));
+            ctx.indirect(|ctx| ctx.line.hex(b.u64_at(0)));
         }
     }
     Step::Done(Ret::Dec)
@@ -417,7 +418,7 @@ fn arch_prctl(ctx: &mut Ctx<'_>) -> Step {
                 return Step::Exit;
             }
             ctx.line.arg();
-            num_ptr(ctx, addr);
+            ctx.num_ptr_at(addr);
             Step::Done(Ret::Dec)
         }
         ARCH_GET_CPUID => {
@@ -433,7 +434,7 @@ fn arch_prctl(ctx: &mut Ctx<'_>) -> Step {
             let mut b = [0u8; 8];
             if ctx.fetch_or_addr(addr, &mut b) {
                 let text = verbose_flags(&x::X86_XFEATURES, b.u64_at(0));
-                indirect(ctx, |ctx| ctx.line.sym(&text));
+                ctx.indirect(|ctx| ctx.line.sym(&text));
             }
             Step::Done(Ret::Dec)
         }

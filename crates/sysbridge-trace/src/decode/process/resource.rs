@@ -3,8 +3,9 @@
 
 use sysbridge::Sysno;
 
-use super::util::{clock_t, hex_string, rusage};
+use super::util::{hex_string, rusage};
 use crate::decode::line::{Xlat, write_flags, write_hex};
+use crate::decode::types::clock_t;
 use crate::decode::xlat_generated as x;
 use crate::decode::{Ctx, Decoder, Ret, Step};
 use crate::mem::Fields;
@@ -120,7 +121,7 @@ fn times(ctx: &mut Ctx<'_>) -> Step {
             .enumerate()
         {
             ctx.line.field(name);
-            clock_t(ctx, b.u64_at(8 * k));
+            clock_t(ctx.line, b.u64_at(8 * k));
         }
         ctx.line.struct_end();
     }

@@ -3,7 +3,7 @@
 
 use sysbridge::Sysno;
 
-use super::util::{cpu_set, num_i32, num_u32};
+use super::util::cpu_set;
 use crate::decode::line::write_hex;
 use crate::decode::xlat_generated as x;
 use crate::decode::{Ctx, Decoder, Ret, Step};
@@ -49,7 +49,7 @@ fn sched_setscheduler(ctx: &mut Ctx<'_>) -> Step {
     ctx.arg_int(0);
     ctx.arg_xval(1, &x::SCHEDULERS);
     ctx.line.arg();
-    num_i32(ctx, ctx.args[2]);
+    ctx.num_i32_at(ctx.args[2]);
     Step::Done(Ret::Dec)
 }
 
@@ -60,7 +60,7 @@ fn sched_getparam(ctx: &mut Ctx<'_>) -> Step {
         return Step::Exit;
     }
     ctx.line.arg();
-    num_i32(ctx, ctx.args[1]);
+    ctx.num_i32_at(ctx.args[1]);
     Step::Done(Ret::Dec)
 }
 
@@ -68,7 +68,7 @@ fn sched_getparam(ctx: &mut Ctx<'_>) -> Step {
 fn sched_setparam(ctx: &mut Ctx<'_>) -> Step {
     ctx.arg_int(0);
     ctx.line.arg();
-    num_i32(ctx, ctx.args[1]);
+    ctx.num_i32_at(ctx.args[1]);
     Step::Done(Ret::Dec)
 }
 
@@ -221,9 +221,9 @@ fn getcpu(ctx: &mut Ctx<'_>) -> Step {
         return Step::Exit;
     }
     ctx.line.arg();
-    num_u32(ctx, ctx.args[0]);
+    ctx.num_u32_at(ctx.args[0]);
     ctx.line.arg();
-    num_u32(ctx, ctx.args[1]);
+    ctx.num_u32_at(ctx.args[1]);
     ctx.arg_ptr(2);
     Step::Done(Ret::Dec)
 }

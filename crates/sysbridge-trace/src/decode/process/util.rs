@@ -5,89 +5,18 @@
 //! Some of these would serve other families too (the reading rule, `[N]` numbers,
 //! signals by name); they live here until the framework has them.
 
-use sysbridge::signal::Signal;
+use crate::decode::types::seconds_and;
 
 use crate::decode::Ctx;
 use crate::decode::line::Xlat;
 use crate::mem::Fields;
 use crate::options::HexStrings;
 
-/// A value behind a pointer, in brackets: `[42]`.
-pub(in crate::decode) fn indirect(ctx: &mut Ctx<'_>, print: impl FnOnce(&mut Ctx<'_>)) {
-    ctx.line.array_begin();
-    ctx.line.elem();
-    print(ctx);
-    ctx.line.array_end();
-}
-
-/// An `int` at `addr` as `[-1]` (strace's `printnum_int` with `%d`).
-pub(in crate::decode) fn num_i32(ctx: &mut Ctx<'_>, addr: u64) {
-    let mut b = [0u8; 4];
-    if ctx.fetch_or_addr(addr, &mut b) {
-        indirect(ctx, |ctx| ctx.line.dec(i64::from(b.i32_at(0))));
-    }
-}
-
-/// An `unsigned int` at `addr` as `[42]`.
-pub(in crate::decode) fn num_u32(ctx: &mut Ctx<'_>, addr: u64) {
-    let mut b = [0u8; 4];
-    if ctx.fetch_or_addr(addr, &mut b) {
-        indirect(ctx, |ctx| ctx.line.udec(u64::from(b.u32_at(0))));
-    }
-}
-
-/// An `unsigned long` at `addr` as `[42]`.
-pub(in crate::decode) fn num_ulong(ctx: &mut Ctx<'_>, addr: u64) {
-    let mut b = [0u8; 8];
-    if ctx.fetch_or_addr(addr, &mut b) {
-        indirect(ctx, |ctx| ctx.line.udec(b.u64_at(0)));
-    }
-}
-
-/// A pointer at `addr` as `[0x7f...]` or `[NULL]`.
-pub(in crate::decode) fn num_ptr(ctx: &mut Ctx<'_>, addr: u64) {
-    let mut b = [0u8; 8];
-    if ctx.fetch_or_addr(addr, &mut b) {
-        indirect(ctx, |ctx| ctx.line.ptr(b.u64_at(0)));
-    }
-}
-
-/// A signal number by name (`SIGCHLD`, `SIGRT_2`), or in decimal when it names none.
-pub(in crate::decode) fn signal(ctx: &mut Ctx<'_>, sig: i32) {
-    let name = Signal::from_raw(sig).to_string();
-    if name.starts_with("SIG") {
-        ctx.line.sym(&name);
-    } else {
-        ctx.line.dec(i64::from(sig));
-    }
-}
-
-/// A user or group id: `-1` for the all-ones "unchanged" value, else unsigned.
-pub(in crate::decode) fn id(ctx: &mut Ctx<'_>, v: u32) {
-    if v == u32::MAX {
-        ctx.line.dec(-1);
-    } else {
-        ctx.line.udec(u64::from(v));
-    }
-}
-
 /// Argument `i` as a value of `table`, all 64 bits of it (strace's `printxval64`,
 /// and `printxval` of a whole register).
 pub(in crate::decode) fn arg_xval64(ctx: &mut Ctx<'_>, i: usize, table: &Xlat) {
     ctx.line.arg();
     ctx.line.xval(table, ctx.args[i]);
-}
-
-/// The clock ticks of `sysconf(_SC_CLK_TCK)`, which is 100 on Linux.
-const CLK_TCK: u64 = 100;
-
-/// A count of clock ticks, with the seconds it makes: `25 /* 0.25 s */`.
-pub(in crate::decode) fn clock_t(ctx: &mut Ctx<'_>, v: u64) {
-    ctx.line.udec(v);
-    if v > 0 {
-        ctx.line
-            .comment(&format!("{}.{:02} s", v / CLK_TCK, v % CLK_TCK));
-    }
 }
 
 /// `len` bytes at `addr` as a string of `-s` bytes at most, every byte in hex
@@ -155,9 +84,9 @@ pub(in crate::decode) fn rusage(ctx: &mut Ctx<'_>, addr: u64) {
     }
     ctx.line.struct_begin();
     ctx.line.field("ru_utime");
-    ctx.timeval(&b[0..16]);
+    seconds_and(ctx.line, &b[0..16], "tv_usec");
     ctx.line.field("ru_stime");
-    ctx.timeval(&b[16..32]);
+    seconds_and(ctx.line, &b[16..32], "tv_usec");
     if ctx.abbrev {
         ctx.line.more();
     } else {

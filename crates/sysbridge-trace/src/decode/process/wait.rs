@@ -2,7 +2,9 @@
 
 use sysbridge::Sysno;
 
-use super::util::{clock_t, id, indirect, rusage, signal};
+use super::util::rusage;
+use crate::decode::siginfo::siginfo_at;
+
 use crate::decode::line::write_hex;
 use crate::decode::xlat_generated as x;
 use crate::decode::{Ctx, Decoder, Ret, Step};
@@ -95,7 +97,7 @@ fn wait4(ctx: &mut Ctx<'_>) -> Step {
         let mut b = [0u8; 4];
         if ctx.fetch_or_addr(status_addr, &mut b) {
             let text = status_text(b.i32_at(0));
-            indirect(ctx, |ctx| ctx.line.sym(&text));
+            ctx.indirect(|ctx| ctx.line.sym(&text));
         }
     }
     ctx.arg_flags(2, &x::WAIT4_OPTIONS);
@@ -126,68 +128,6 @@ fn waitid(ctx: &mut Ctx<'_>) -> Step {
     ctx.line.arg();
     rusage(ctx, ctx.args[4]);
     Step::Done(Ret::Dec)
-}
-
-const SIGCHLD: i32 = 17;
-const CLD_EXITED: i32 = 1;
-
-/// A `siginfo_t` at `addr` as strace prints it (the fields a child's state change
-/// has; other signals by number and code): `{}` for an empty one.
-pub(super) fn siginfo_at(ctx: &mut Ctx<'_>, addr: u64) {
-    let mut si = [0u8; 128];
-    if ctx.fetch_or_addr(addr, &mut si) {
-        siginfo(ctx, &si);
-    }
-}
-
-/// A `siginfo_t` from its bytes (see [`siginfo_at`]).
-pub(super) fn siginfo(ctx: &mut Ctx<'_>, si: &[u8]) {
-    ctx.line.struct_begin();
-    let signo = si.i32_at(0);
-    if signo != 0 {
-        let code = si.i32_at(8);
-        ctx.line.field("si_signo");
-        signal(ctx, signo);
-        ctx.line.field("si_code");
-        let generic = x::SIGINFO_CODES.name(i64::from(code) as u64);
-        let own = if signo == SIGCHLD && code > 0 {
-            x::SIGCHLD_CODES.name(code as u64)
-        } else {
-            None
-        };
-        match generic.or(own) {
-            Some(name) => ctx.line.sym(name),
-            None => ctx.line.dec(i64::from(code)),
-        }
-        let errno = si.i32_at(4);
-        if errno != 0 {
-            ctx.line.field("si_errno");
-            ctx.line.udec(u64::from(errno as u32));
-        }
-        if signo == SIGCHLD && code > 0 {
-            ctx.line.field("si_pid");
-            ctx.line.dec(i64::from(si.i32_at(16)));
-            ctx.line.field("si_uid");
-            id(ctx, si.u32_at(20));
-            ctx.line.field("si_status");
-            if code == CLD_EXITED {
-                ctx.line.dec(i64::from(si.i32_at(24)));
-            } else {
-                signal(ctx, si.i32_at(24));
-            }
-            ctx.line.field("si_utime");
-            clock_t(ctx, si.u64_at(32));
-            ctx.line.field("si_stime");
-            clock_t(ctx, si.u64_at(40));
-        } else if code <= 0 {
-            // Sent by a process: who sent it.
-            ctx.line.field("si_pid");
-            ctx.line.dec(i64::from(si.i32_at(16)));
-            ctx.line.field("si_uid");
-            id(ctx, si.u32_at(20));
-        }
-    }
-    ctx.line.struct_end();
 }
 
 #[cfg(test)]

@@ -1,1 +1,0 @@
-//! Readiness and event descriptors: epoll, poll, eventfd, timerfd, inotify.

@@ -1,1 +1,0 @@
-//! Sockets: unix, TCP/UDP, raw and packet sockets, addresses, options, messages.
