@@ -620,10 +620,8 @@ fn resource_limits_agree_with_libc_and_proc() {
         rlim_max: 0,
     };
     // SAFETY: `theirs` is a valid rlimit to write.
-    assert_eq!(
-        unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut theirs) },
-        0
-    );
+    let r = unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut theirs) };
+    assert_eq!(r, 0);
     let ours = process::getrlimit(Resource::Nofile).unwrap();
     assert_eq!((ours.cur, ours.max), (theirs.rlim_cur, theirs.rlim_max));
     let stack = process::getrlimit(Resource::Stack).unwrap();
@@ -669,11 +667,8 @@ fn affinity_agrees_with_libc_and_proc() {
     };
     for cpu in 0..CpuSet::CAPACITY {
         // SAFETY: `cpu` is below CPU_SETSIZE.
-        assert_eq!(
-            ours.contains(cpu),
-            unsafe { libc::CPU_ISSET(cpu, &theirs) },
-            "{cpu}"
-        );
+        let set = unsafe { libc::CPU_ISSET(cpu, &theirs) };
+        assert_eq!(ours.contains(cpu), set, "{cpu}");
     }
     let first = ours.iter().next().unwrap();
     std::thread::spawn(move || {

@@ -267,10 +267,8 @@ fn sigaltstack_agrees_with_libc_and_hosts_onstack_handlers() {
         }
         let tiny = SigStack { size: 100, ..new };
         // SAFETY: refused by the kernel before anything is installed.
-        assert_eq!(
-            unsafe { signal::set_sigaltstack(&tiny) },
-            Err(Errno::ENOMEM)
-        );
+        let refused = unsafe { signal::set_sigaltstack(&tiny) };
+        assert_eq!(refused, Err(Errno::ENOMEM));
         drop(memory);
     })
     .join()

@@ -272,8 +272,8 @@ pub enum ChildState {
         /// Whether it left a core dump.
         core_dumped: bool,
     },
-    /// A signal stopped it (`CLD_STOPPED`, `WIFSTOPPED`; [`WaitStatus::state`] also
-    /// reports ptrace stops so, having no way to tell them apart).
+    /// A signal stopped it (`CLD_STOPPED`, `WIFSTOPPED`; from a [`WaitStatus`], ptrace
+    /// stops too: the status word cannot tell them apart).
     Stopped(Signal),
     /// It stopped under ptrace (`CLD_TRAPPED`, [`waitid`] only).
     Trapped(Signal),

@@ -365,7 +365,6 @@ impl<'fd> Spawn<'fd> {
             .as_ref()
             .map(|d| c_string(d.as_bytes()))
             .transpose()?;
-        let uid_root = self.uid.is_some() && self.groups.is_none();
         Ok(Plan {
             search: !self.program.as_bytes().contains(&b'/'),
             candidates,
@@ -385,7 +384,7 @@ impl<'fd> Spawn<'fd> {
                 .groups
                 .as_ref()
                 .map(|g| g.iter().map(|g| g.as_raw()).collect()),
-            drop_groups: uid_root,
+            drop_groups: self.uid.is_some() && self.groups.is_none(),
         })
     }
 }
