@@ -6,9 +6,8 @@
 mod support;
 
 use std::process::Command;
-use std::sync::OnceLock;
 
-use support::{assert_identical, compare, strace_available};
+use support::{assert_identical, compare, python, strace_available};
 
 /// Every call of the family.
 const DESC: &str = "trace=read,write,close,pread64,pwrite64,readv,writev,preadv,pwritev,\
@@ -18,26 +17,6 @@ sync_file_range,poll,ppoll,select,pselect6,epoll_create,epoll_create1,epoll_ctl,
 epoll_wait,epoll_pwait,epoll_pwait2,eventfd,eventfd2,signalfd,signalfd4,timerfd_create,\
 timerfd_settime,timerfd_gettime,inotify_init,inotify_init1,inotify_add_watch,\
 inotify_rm_watch,memfd_create,io_uring_setup,io_uring_enter,io_uring_register";
-
-/// The Python interpreter itself (not a wrapper script in front of it), or `None`
-/// (said on stderr) when there is none.
-fn python() -> Option<&'static str> {
-    static PYTHON: OnceLock<Option<String>> = OnceLock::new();
-    PYTHON
-        .get_or_init(|| {
-            let out = Command::new("python3")
-                .args(["-c", "import sys; print(sys.executable)"])
-                .output()
-                .ok()
-                .filter(|o| o.status.success());
-            let path = out.map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string());
-            if path.is_none() {
-                eprintln!("SKIPPED: python3 is not installed");
-            }
-            path
-        })
-        .as_deref()
-}
 
 /// Runs `script` with Python under both tracers with each option set in `variants`
 /// (the family's calls traced) and asserts identical stable lines.

@@ -6,7 +6,7 @@
 
 mod support;
 
-use support::{assert_identical, strace_available};
+use support::{assert_identical, python, strace_available};
 
 /// The calls of a program's start-up that these families decode.
 const STARTUP: &str = "trace=brk,mmap,mprotect,munmap,madvise,arch_prctl,set_tid_address,\
@@ -35,28 +35,6 @@ sched_setattr,sched_rr_get_interval,ioprio_get,ioprio_set,futex,futex_waitv,\
 set_robust_list,get_robust_list,rseq,unshare,setns,pidfd_open,pidfd_getfd,kcmp,\
 process_vm_readv,process_vm_writev,userfaultfd,seccomp,ptrace,wait4,waitid,\
 get_mempolicy,set_mempolicy,mbind,migrate_pages,set_mempolicy_home_node";
-
-/// The interpreter: the system's, not a version manager's shim (whose own start-up
-/// would be traced too).
-fn python() -> &'static str {
-    if std::path::Path::new("/usr/bin/python3").exists() {
-        "/usr/bin/python3"
-    } else {
-        "python3"
-    }
-}
-
-/// Whether python3 runs here; says why not.
-fn python_available() -> bool {
-    let ok = std::process::Command::new(python())
-        .args(["-c", "import ctypes"])
-        .status()
-        .is_ok_and(|s| s.success());
-    if !ok {
-        eprintln!("SKIPPED: python3 with ctypes is not installed (apt-get install python3)");
-    }
-    ok
-}
 
 /// The prelude of the ctypes scripts: `S(nr, args…)` makes a raw system call;
 /// `buf()` is a fresh zeroed buffer's address; `BAD` an unmapped address.
@@ -238,9 +216,12 @@ fn shell_process_trees_match_strace_with_f() {
 
 #[test]
 fn python_threads_and_forks_match_strace_with_f() {
-    if !strace_available() || !python_available() {
+    if !strace_available() {
         return;
     }
+    let Some(py) = python() else {
+        return;
+    };
     // One thread at a time, the first gone before the second starts: whether its
     // stack is reused is up to timing otherwise.
     let threads = "import threading, time\n\
@@ -249,19 +230,22 @@ fn python_threads_and_forks_match_strace_with_f() {
     let calls =
         "trace=clone,clone3,wait4,exit,exit_group,set_robust_list,rseq,mprotect,mmap,munmap";
     let opts = ["-f", "-e", NO_SIGNALS, "-e", calls];
-    assert_identical(&opts, &[python(), "-c", threads]);
-    assert_identical(&opts, &[python(), "-c", "import os; os.fork()"]);
+    assert_identical(&opts, &[py, "-c", threads]);
+    assert_identical(&opts, &[py, "-c", "import os; os.fork()"]);
     assert_identical(
         &["-f", "-e", NO_SIGNALS, "-e", STARTUP],
-        &[python(), "-c", "import os; os.fork()"],
+        &[py, "-c", "import os; os.fork()"],
     );
 }
 
 #[test]
 fn memory_calls_match_strace() {
-    if !strace_available() || !python_available() {
+    if !strace_available() {
         return;
     }
+    let Some(py) = python() else {
+        return;
+    };
     let code = script(MEMORY_SCRIPT);
     for opts in [
         &["-e", DRIVEN][..],
@@ -269,15 +253,18 @@ fn memory_calls_match_strace() {
         &["-s", "1", "-e", DRIVEN],
         &["-e", "verbose=none", "-e", DRIVEN],
     ] {
-        assert_identical(opts, &[python(), "-c", &code]);
+        assert_identical(opts, &[py, "-c", &code]);
     }
 }
 
 #[test]
 fn process_calls_match_strace() {
-    if !strace_available() || !python_available() {
+    if !strace_available() {
         return;
     }
+    let Some(py) = python() else {
+        return;
+    };
     let code = script(PROCESS_SCRIPT);
     for opts in [
         &["-e", DRIVEN][..],
@@ -286,17 +273,20 @@ fn process_calls_match_strace() {
         &["-x", "-e", DRIVEN],
         &["-e", "verbose=none", "-e", DRIVEN],
     ] {
-        assert_identical(opts, &[python(), "-c", &code]);
+        assert_identical(opts, &[py, "-c", &code]);
     }
 }
 
 #[test]
 fn wait_statuses_match_strace() {
-    if !strace_available() || !python_available() {
+    if !strace_available() {
         return;
     }
+    let Some(py) = python() else {
+        return;
+    };
     let code = script(WAIT_SCRIPT);
     let calls = "trace=clone,clone3,vfork,wait4,waitid,exit_group";
     let opts = ["-f", "-e", NO_SIGNALS, "-e", calls];
-    assert_identical(&opts, &[python(), "-c", &code]);
+    assert_identical(&opts, &[py, "-c", &code]);
 }

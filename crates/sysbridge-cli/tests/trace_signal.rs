@@ -7,47 +7,7 @@
 
 mod support;
 
-use support::{compare, strace_available};
-
-/// The Python interpreter itself (not a version manager's shim, which would add its
-/// own execs to the trace).
-fn python() -> &'static str {
-    if std::path::Path::new("/usr/bin/python3").exists() {
-        "/usr/bin/python3"
-    } else {
-        "python3"
-    }
-}
-
-/// Asserts that every stable line is identical, but for the one the engine is known to
-/// get wrong: its tracee inherits SIGPIPE ignored (the Rust runtime ignores it and the
-/// engine's spawn does not restore it, as `std::process::Command` does), so the first
-/// `rt_sigaction(SIGPIPE, ...)` of a program shows `SIG_IGN` as the old action where
-/// strace shows `SIG_DFL`. That line is allowed to differ by exactly that.
-fn assert_same(opts: &[&str], cmd: &[&str]) {
-    let p = compare(opts, cmd);
-    let inherited_sigpipe = |theirs: &String, ours: &String| {
-        theirs.starts_with("rt_sigaction(SIGPIPE, ")
-            && theirs.replace("{sa_handler=SIG_DFL", "{sa_handler=SIG_IGN") == *ours
-    };
-    let known = p
-        .diffs
-        .iter()
-        .flat_map(|(theirs, ours)| {
-            theirs
-                .iter()
-                .filter(|t| ours.iter().any(|o| inherited_sigpipe(t, o)))
-        })
-        .count();
-    assert!(
-        p.total - p.same <= known,
-        "{opts:?} -- {cmd:?}: {:.1}% ({}/{} lines identical)\n{}",
-        p.percent(),
-        p.same,
-        p.total,
-        p.show(8)
-    );
-}
+use support::{assert_identical, python, strace_available};
 
 /// The Python prelude of the scripts: `sc(nr, *args)` makes system call `nr` with
 /// 64-bit arguments, `A` takes addresses.
@@ -291,6 +251,9 @@ fn dispositions_masks_and_stacks_match_strace() {
     if !strace_available() {
         return;
     }
+    let Some(py) = python() else {
+        return;
+    };
     let s = script(MASKS);
     for opts in [
         &["-e", SIGNAL_CALLS][..],
@@ -298,7 +261,7 @@ fn dispositions_masks_and_stacks_match_strace() {
         &["-s", "8", "-x", "-e", SIGNAL_CALLS],
         &["-e", "verbose=none", "-e", SIGNAL_CALLS],
     ] {
-        assert_same(opts, &[python(), "-c", &s]);
+        assert_identical(opts, &[py, "-c", &s]);
     }
 }
 
@@ -307,15 +270,15 @@ fn waiting_queueing_and_sending_match_strace() {
     if !strace_available() {
         return;
     }
+    let Some(py) = python() else {
+        return;
+    };
     let s = script(QUEUES);
-    assert_same(&["-e", SIGNAL_CALLS], &[python(), "-c", &s]);
-    assert_same(
-        &["-e", "verbose=none", "-e", SIGNAL_CALLS],
-        &[python(), "-c", &s],
-    );
-    assert_same(
+    assert_identical(&["-e", SIGNAL_CALLS], &[py, "-c", &s]);
+    assert_identical(&["-e", "verbose=none", "-e", SIGNAL_CALLS], &[py, "-c", &s]);
+    assert_identical(
         &["-e", "raw=kill,rt_sigqueueinfo", "-e", SIGNAL_CALLS],
-        &[python(), "-c", &s],
+        &[py, "-c", &s],
     );
 }
 
@@ -324,14 +287,14 @@ fn handlers_and_sigreturn_match_strace() {
     if !strace_available() {
         return;
     }
+    let Some(py) = python() else {
+        return;
+    };
     let s = script(HANDLERS);
     let calls = "trace=%signal,setitimer,pause,clock_nanosleep,sigaltstack";
-    assert_same(&["-f", "-e", calls], &[python(), "-c", &s]);
-    assert_same(
-        &["-f", "-e", "verbose=none", "-e", calls],
-        &[python(), "-c", &s],
-    );
-    assert_same(&["-f", "--seccomp-bpf", "-e", calls], &[python(), "-c", &s]);
+    assert_identical(&["-f", "-e", calls], &[py, "-c", &s]);
+    assert_identical(&["-f", "-e", "verbose=none", "-e", calls], &[py, "-c", &s]);
+    assert_identical(&["-f", "--seccomp-bpf", "-e", calls], &[py, "-c", &s]);
 }
 
 #[test]
@@ -339,10 +302,13 @@ fn signal_filters_match_strace() {
     if !strace_available() {
         return;
     }
+    let Some(py) = python() else {
+        return;
+    };
     let s = script(HANDLERS);
     for set in ["none", "!SIGALRM", "USR1,14"] {
         let filter = format!("signal={set}");
-        assert_same(
+        assert_identical(
             &[
                 "-f",
                 "-e",
@@ -350,7 +316,7 @@ fn signal_filters_match_strace() {
                 "-e",
                 "trace=pause,rt_sigsuspend,kill,tgkill,rt_sigreturn",
             ],
-            &[python(), "-c", &s],
+            &[py, "-c", &s],
         );
     }
 }
@@ -360,13 +326,16 @@ fn clocks_sleeps_and_timers_match_strace() {
     if !strace_available() {
         return;
     }
+    let Some(py) = python() else {
+        return;
+    };
     let s = script(CLOCKS);
     for opts in [
         &["-e", TIME_CALLS][..],
         &["-v", "-e", TIME_CALLS],
         &["-e", "verbose=none", "-e", TIME_CALLS],
     ] {
-        assert_same(opts, &[python(), "-c", &s]);
+        assert_identical(opts, &[py, "-c", &s]);
     }
 }
 
@@ -378,9 +347,9 @@ fn shell_traps_kills_and_sleeps_match_strace() {
     let calls = "trace=%signal,%clock,nanosleep,clock_nanosleep";
     let script = "trap 'echo got >/dev/null' USR1; kill -USR1 $$; trap '' USR2; kill -USR2 $$; \
                   sleep 0.01; (kill -TERM $$ &); sleep 0.2";
-    assert_same(&["-f", "-e", calls], &["sh", "-c", script]);
+    assert_identical(&["-f", "-e", calls], &["sh", "-c", script]);
     // A sleep interrupted by a child's death, and resumed.
-    assert_same(
+    assert_identical(
         &["-e", calls],
         &["sh", "-c", "(sleep 0.05; true) & exec sleep 0.3"],
     );
@@ -391,13 +360,13 @@ fn deaths_by_signal_match_strace() {
     if !strace_available() {
         return;
     }
+    let Some(py) = python() else {
+        return;
+    };
     let none = ["-f", "-e", "trace=none"];
-    assert_same(
-        &none,
-        &[python(), "-c", "import ctypes; ctypes.string_at(0)"],
-    );
-    assert_same(&none, &[python(), "-c", "import os; os.abort()"]);
-    assert_same(
+    assert_identical(&none, &[py, "-c", "import ctypes; ctypes.string_at(0)"]);
+    assert_identical(&none, &[py, "-c", "import os; os.abort()"]);
+    assert_identical(
         &none,
         &[
             "sh",
@@ -405,5 +374,5 @@ fn deaths_by_signal_match_strace() {
             "sleep 0.3 & p=$!; sleep 0.05; kill -STOP $p; sleep 0.05; kill -CONT $p; wait",
         ],
     );
-    assert_same(&none, &["sh", "-c", "kill -TERM $$"]);
+    assert_identical(&none, &["sh", "-c", "kill -TERM $$"]);
 }

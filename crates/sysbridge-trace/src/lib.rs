@@ -18,6 +18,7 @@ mod options;
 mod out;
 mod summary;
 mod sysent;
+mod tz;
 
 pub use engine::{Outcome, run};
 pub use filter::{SignalSet, Status, StatusSet, SyscallSet};

@@ -16,6 +16,7 @@
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
+use std::sync::OnceLock;
 
 use regex::Regex;
 
@@ -46,6 +47,28 @@ pub(crate) fn strace_available() -> bool {
         return false;
     }
     true
+}
+
+/// The Python interpreter itself (`python3` on PATH may be a wrapper script, whose
+/// own calls would swell every trace); `None`, said on stderr, when there is none.
+pub(crate) fn python() -> Option<&'static str> {
+    static PYTHON: OnceLock<Option<String>> = OnceLock::new();
+    PYTHON
+        .get_or_init(|| {
+            let out = Command::new("python3")
+                .args(["-c", "import ctypes, sys; print(sys.executable)"])
+                .output()
+                .ok()
+                .filter(|o| o.status.success());
+            let path = out.map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string());
+            if path.is_none() {
+                eprintln!(
+                    "SKIPPED: python3 with ctypes is not installed (apt-get install python3)"
+                );
+            }
+            path
+        })
+        .as_deref()
 }
 
 /// Runs `tracer opts -o FILE -- cmd` under `setarch -R` and returns the trace lines.
@@ -382,12 +405,13 @@ pub(crate) fn summary_counts(
         .collect()
 }
 
+/// One call whose `-c` counts differ: its name, then (calls, errors) of strace and of
+/// ours, `None` where a table has no row for it.
+pub(crate) type SummaryDiff = (String, Option<(u64, u64)>, Option<(u64, u64)>);
+
 /// `-c` tables of both tracers: for every call whose counts two strace runs agree on,
 /// (calls, errors) of strace and ours where they differ.
-pub(crate) fn compare_summary(
-    opts: &[&str],
-    cmd: &[&str],
-) -> Vec<(String, Option<(u64, u64)>, Option<(u64, u64)>)> {
+pub(crate) fn compare_summary(opts: &[&str], cmd: &[&str]) -> Vec<SummaryDiff> {
     let ours_bin = sysbridge();
     let theirs = summary_counts(&["strace"], opts, cmd);
     let again = summary_counts(&["strace"], opts, cmd);

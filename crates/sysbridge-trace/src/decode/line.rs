@@ -226,12 +226,6 @@ impl Line {
         self.json(|| Value::from(v));
     }
 
-    /// A number in octal, as C's `%#o` writes it (`0644`, `0` for zero).
-    pub(crate) fn oct(&mut self, v: u64) {
-        write_oct(&mut self.text, v);
-        self.json(|| Value::from(v));
-    }
-
     /// An address: `NULL`, or hex.
     pub(crate) fn ptr(&mut self, v: u64) {
         if v == 0 {
@@ -325,13 +319,34 @@ pub(crate) fn write_hex(out: &mut String, v: u64) {
     }
 }
 
-/// Writes `v` as C's `%#o` does.
+/// Writes `v` in octal as C's `%#03o` does: a leading `0`, at least three digits.
 pub(crate) fn write_oct(out: &mut String, v: u64) {
-    if v == 0 {
+    let digits = format!("0{v:o}");
+    for _ in digits.len()..3 {
         out.push('0');
-    } else {
-        let _ = write!(out, "0{v:o}");
     }
+    out.push_str(&digits);
+}
+
+/// A number in octal as strace writes modes and masks (`%#03o`: `000`, `022`,
+/// `0644`).
+pub(crate) fn octal(v: u64) -> String {
+    let mut s = String::new();
+    write_oct(&mut s, v);
+    s
+}
+
+/// Flag names as strace writes them into the text after a return value or inside a
+/// larger value (`sprintflags`): like [`write_flags`], with no comment for unknown
+/// bits.
+pub(crate) fn flags_text(table: &Xlat, v: u64) -> String {
+    let bare = Xlat {
+        entries: table.entries,
+        unknown: None,
+    };
+    let mut s = String::new();
+    write_flags(&mut s, &bare, v);
+    s
 }
 
 /// Writes flag bits as [`Line::flags`] describes.

@@ -46,8 +46,6 @@ pub(crate) enum Ret {
     Hex,
     /// Octal (`umask`).
     Oct,
-    /// Unsigned decimal.
-    Udec,
     /// A new descriptor (with `-y`, its path too).
     Fd,
     /// Decimal, then a parenthesised explanation: `= 0x8002 (flags O_RDWR)`.
@@ -89,8 +87,6 @@ const PATH_MAX: usize = 4095;
 pub(crate) struct Ctx<'a> {
     /// The thread making the call.
     pub(crate) tid: i32,
-    /// The call's number.
-    pub(crate) nr: u64,
     /// Its argument registers.
     pub(crate) args: [u64; 6],
     /// The stack pointer at entry (where `rt_sigreturn` finds the signal frame).
@@ -169,12 +165,6 @@ impl Ctx<'_> {
         self.line.hex(self.args[i]);
     }
 
-    /// Argument `i` as a file mode in octal (`0644`).
-    pub(crate) fn arg_mode(&mut self, i: usize) {
-        self.line.arg();
-        self.line.oct(u64::from(self.args[i] as u32));
-    }
-
     /// Argument `i` as an address: `NULL` or hex.
     pub(crate) fn arg_ptr(&mut self, i: usize) {
         self.line.arg();
@@ -236,6 +226,13 @@ impl Ctx<'_> {
     pub(crate) fn arg_xval(&mut self, i: usize, table: &Xlat) {
         self.line.arg();
         self.line.xval(table, u64::from(self.args[i] as u32));
+    }
+
+    /// Argument `i` as a value of `table`, all 64 bits of the register (strace's
+    /// `printxval` of a whole `kernel_ulong_t`).
+    pub(crate) fn arg_xval64(&mut self, i: usize, table: &Xlat) {
+        self.line.arg();
+        self.line.xval(table, self.args[i]);
     }
 
     // ---- values ----

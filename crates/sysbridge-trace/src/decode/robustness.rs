@@ -91,11 +91,10 @@ impl Arena {
     }
 }
 
-/// Runs the decoder of `nr` on one set of arguments, both phases; returns what it
-/// printed and whether JSON was left.
+/// Runs `decoder` on one set of arguments, both phases; returns what it printed and
+/// whether JSON was left.
 fn run(
     decoder: Decoder,
-    nr: u64,
     args: [u64; 6],
     json: bool,
     opts: &DecodeOpts,
@@ -110,7 +109,6 @@ fn run(
     let verbose = rng.below(4) != 0;
     let mut ctx = Ctx {
         tid,
-        nr,
         args,
         sp: args[5],
         nargs: 6,
@@ -169,7 +167,7 @@ fn no_decoder_panics_or_breaks_the_line_on_hostile_input() {
             let json = round % 2 == 1;
             let seed = rng.next();
             let outcome = catch_unwind(AssertUnwindSafe(|| {
-                run(decoder, nr, args, json, &opts, &mut Rng(seed | 1))
+                run(decoder, args, json, &opts, &mut Rng(seed | 1))
             }));
             match outcome {
                 Err(_) => failures.push(format!("nr {nr}: panicked on {args:#x?}")),

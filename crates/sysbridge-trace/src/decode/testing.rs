@@ -33,7 +33,6 @@ pub(crate) fn decode(decoder: Decoder, call: &Call) -> (String, Ret) {
     for exiting in [false, true] {
         let mut ctx = Ctx {
             tid: sysbridge::process::getpid().as_raw(),
-            nr: 0,
             args: call.args,
             sp: 0,
             nargs: 6,

@@ -304,54 +304,15 @@ fn time(ctx: &mut Ctx<'_>) -> Step {
         ctx.line.array_begin();
         ctx.line.elem();
         ctx.line.dec(t);
-        if let Some(date) = date_time(t) {
+        if let Some(date) = crate::tz::date_text(t, 0, 0, 0) {
             ctx.line.comment(&date);
         }
         ctx.line.array_end();
     }
-    match date_time(ctx.rval).filter(|_| !ctx.failed()) {
+    match crate::tz::date_text(ctx.rval, 0, 0, 0).filter(|_| !ctx.failed()) {
         Some(date) => Step::Done(Ret::DecWith(date)),
         None => Step::Done(Ret::Dec),
     }
-}
-
-/// Seconds since the Epoch as strace dates them, `2023-11-14T22:13:20+0000`; none for
-/// zero (or a year out of range).
-///
-/// The time is UTC: strace writes local time, which is UTC on the machines we test
-/// on; the output layer's time-zone reader (`out/clock.rs`) is private to it.
-fn date_time(t: i64) -> Option<String> {
-    if t == 0 {
-        return None;
-    }
-    let days = t.div_euclid(86_400);
-    let secs = t.rem_euclid(86_400);
-    let (y, m, d) = civil_from_days(days);
-    // `struct tm` counts years from 1900 in an `int`.
-    if !(i64::from(i32::MIN) + 1900..=i64::from(i32::MAX) + 1900).contains(&y) {
-        return None;
-    }
-    Some(format!(
-        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}+0000",
-        secs / 3600,
-        secs % 3600 / 60,
-        secs % 60
-    ))
-}
-
-/// The proleptic Gregorian date of a day counted from 1970-01-01.
-fn civil_from_days(days: i64) -> (i64, u32, u32) {
-    // Shift to eras of 400 years starting on 0000-03-01.
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    (y, m, d)
 }
 
 // ---- interval timers and alarms ----
@@ -430,26 +391,4 @@ fn timer_gettime(ctx: &mut Ctx<'_>) -> Step {
 fn timer_id(ctx: &mut Ctx<'_>) -> Step {
     ctx.arg_int(0);
     Step::Done(Ret::Dec)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn dates_read_like_strace_in_utc() {
-        assert_eq!(date_time(0), None);
-        assert_eq!(date_time(1).as_deref(), Some("1970-01-01T00:00:01+0000"));
-        assert_eq!(
-            date_time(1_700_000_000).as_deref(),
-            Some("2023-11-14T22:13:20+0000")
-        );
-        assert_eq!(date_time(-1).as_deref(), Some("1969-12-31T23:59:59+0000"));
-        assert_eq!(
-            date_time(951_782_400).as_deref(),
-            Some("2000-02-29T00:00:00+0000")
-        );
-        assert_eq!(date_time(i64::MAX), None);
-        assert_eq!(date_time(i64::MIN), None);
-    }
 }

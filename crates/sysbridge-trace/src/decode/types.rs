@@ -4,7 +4,8 @@
 use sysbridge::signal::Signal;
 
 use super::Ctx;
-use super::line::Line;
+use super::line::{Line, flags_text};
+use super::xlat_generated as x;
 use crate::mem::Fields;
 
 /// The size of the kernel's signal set on x86_64 (`NSIG / 8`).
@@ -39,6 +40,19 @@ pub(crate) fn id(line: &mut Line, v: u32) {
     } else {
         line.udec(u64::from(v));
     }
+}
+
+/// The text of open(2) flags (strace's `sprint_open_modes`): the access mode, then the
+/// other flags by name, then unnamed bits in hex (`O_RDONLY|O_CLOEXEC`,
+/// `O_WRONLY|0x80000000`).
+pub(crate) fn open_modes(flags: u64) -> String {
+    let mut s = String::from(x::OPEN_ACCESS_MODES.name(flags & 3).unwrap_or("O_ACCMODE"));
+    let rest = flags & !3;
+    if rest != 0 {
+        s.push('|');
+        s.push_str(&flags_text(&x::OPEN_MODE_FLAGS, rest));
+    }
+    s
 }
 
 /// Seconds (signed) and a fraction (unsigned) from 16 bytes: `{tv_sec=1, NAME=500}`,

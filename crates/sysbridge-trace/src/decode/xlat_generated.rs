@@ -3,41 +3,17 @@
 
 use super::line::Xlat;
 
-/// `desc_open_access_modes` (enumeration).
-pub(crate) static DESC_OPEN_ACCESS_MODES: Xlat = Xlat {
+/// `advise` (enumeration).
+pub(crate) static ADVISE: Xlat = Xlat {
     entries: &[
-        (0x0, "O_RDONLY"),
-        (0x1, "O_WRONLY"),
-        (0x2, "O_RDWR"),
-        (0x3, "O_ACCMODE"),
+        (0x0, "POSIX_FADV_NORMAL"),
+        (0x1, "POSIX_FADV_RANDOM"),
+        (0x2, "POSIX_FADV_SEQUENTIAL"),
+        (0x3, "POSIX_FADV_WILLNEED"),
+        (0x4, "POSIX_FADV_DONTNEED"),
+        (0x5, "POSIX_FADV_NOREUSE"),
     ],
-    unknown: None,
-};
-
-/// `desc_open_mode_flags` (flags).
-pub(crate) static DESC_OPEN_MODE_FLAGS: Xlat = Xlat {
-    entries: &[
-        (0x40, "O_CREAT"),
-        (0x80, "O_EXCL"),
-        (0x100, "O_NOCTTY"),
-        (0x200, "O_TRUNC"),
-        (0x400, "O_APPEND"),
-        (0x800, "O_NONBLOCK"),
-        (0x101000, "O_SYNC"),
-        (0x100000, "__O_SYNC"),
-        (0x1000, "O_DSYNC"),
-        (0x4000, "O_DIRECT"),
-        (0x8000, "O_LARGEFILE"),
-        (0x20000, "O_NOFOLLOW"),
-        (0x40000, "O_NOATIME"),
-        (0x80000, "O_CLOEXEC"),
-        (0x200000, "O_PATH"),
-        (0x410000, "O_TMPFILE"),
-        (0x400000, "__O_TMPFILE"),
-        (0x10000, "O_DIRECTORY"),
-        (0x2000, "FASYNC"),
-    ],
-    unknown: Some("O_???"),
+    unknown: Some("POSIX_FADV_???"),
 };
 
 /// `desc_whence` (enumeration).
@@ -4047,6 +4023,410 @@ pub(crate) static AT_FLAGS: Xlat = Xlat {
     unknown: Some("AT_???"),
 };
 
+/// `open_access_modes` (enumeration).
+pub(crate) static OPEN_ACCESS_MODES: Xlat = Xlat {
+    entries: &[
+        (0x0, "O_RDONLY"),
+        (0x1, "O_WRONLY"),
+        (0x2, "O_RDWR"),
+        (0x3, "O_ACCMODE"),
+    ],
+    unknown: None,
+};
+
+/// `open_mode_flags` (flags).
+pub(crate) static OPEN_MODE_FLAGS: Xlat = Xlat {
+    entries: &[
+        (0x40, "O_CREAT"),
+        (0x80, "O_EXCL"),
+        (0x100, "O_NOCTTY"),
+        (0x200, "O_TRUNC"),
+        (0x400, "O_APPEND"),
+        (0x800, "O_NONBLOCK"),
+        (0x101000, "O_SYNC"),
+        (0x100000, "__O_SYNC"),
+        (0x1000, "O_DSYNC"),
+        (0x4000, "O_DIRECT"),
+        (0x8000, "O_LARGEFILE"),
+        (0x20000, "O_NOFOLLOW"),
+        (0x40000, "O_NOATIME"),
+        (0x80000, "O_CLOEXEC"),
+        (0x200000, "O_PATH"),
+        (0x410000, "O_TMPFILE"),
+        (0x400000, "__O_TMPFILE"),
+        (0x10000, "O_DIRECTORY"),
+        (0x2000, "FASYNC"),
+    ],
+    unknown: Some("O_???"),
+};
+
+/// `open_resolve_flags` (flags).
+pub(crate) static OPEN_RESOLVE_FLAGS: Xlat = Xlat {
+    entries: &[
+        (0x1, "RESOLVE_NO_XDEV"),
+        (0x2, "RESOLVE_NO_MAGICLINKS"),
+        (0x4, "RESOLVE_NO_SYMLINKS"),
+        (0x8, "RESOLVE_BENEATH"),
+        (0x10, "RESOLVE_IN_ROOT"),
+        (0x20, "RESOLVE_CACHED"),
+    ],
+    unknown: Some("RESOLVE_???"),
+};
+
+/// `modetypes` (enumeration).
+pub(crate) static MODETYPES: Xlat = Xlat {
+    entries: &[
+        (0x8000, "S_IFREG"),
+        (0xc000, "S_IFSOCK"),
+        (0x1000, "S_IFIFO"),
+        (0xa000, "S_IFLNK"),
+        (0x4000, "S_IFDIR"),
+        (0x6000, "S_IFBLK"),
+        (0x2000, "S_IFCHR"),
+    ],
+    unknown: None,
+};
+
+/// `access_modes` (flags).
+pub(crate) static ACCESS_MODES: Xlat = Xlat {
+    entries: &[(0x0, "F_OK"), (0x4, "R_OK"), (0x2, "W_OK"), (0x1, "X_OK")],
+    unknown: Some("?_OK"),
+};
+
+/// `faccessat_flags` (flags).
+pub(crate) static FACCESSAT_FLAGS: Xlat = Xlat {
+    entries: &[
+        (0x100, "AT_SYMLINK_NOFOLLOW"),
+        (0x200, "AT_EACCESS"),
+        (0x1000, "AT_EMPTY_PATH"),
+    ],
+    unknown: Some("AT_???"),
+};
+
+/// `rename_flags` (flags).
+pub(crate) static RENAME_FLAGS: Xlat = Xlat {
+    entries: &[
+        (0x1, "RENAME_NOREPLACE"),
+        (0x2, "RENAME_EXCHANGE"),
+        (0x4, "RENAME_WHITEOUT"),
+    ],
+    unknown: Some("RENAME_??"),
+};
+
+/// `xattrflags` (flags).
+pub(crate) static XATTRFLAGS: Xlat = Xlat {
+    entries: &[(0x1, "XATTR_CREATE"), (0x2, "XATTR_REPLACE")],
+    unknown: Some("XATTR_???"),
+};
+
+/// `mount_flags` (flags).
+pub(crate) static MOUNT_FLAGS: Xlat = Xlat {
+    entries: &[
+        (0x1, "MS_RDONLY"),
+        (0x2, "MS_NOSUID"),
+        (0x4, "MS_NODEV"),
+        (0x8, "MS_NOEXEC"),
+        (0x10, "MS_SYNCHRONOUS"),
+        (0x20, "MS_REMOUNT"),
+        (0x40, "MS_MANDLOCK"),
+        (0x80, "MS_DIRSYNC"),
+        (0x100, "MS_NOSYMFOLLOW"),
+        (0x400, "MS_NOATIME"),
+        (0x800, "MS_NODIRATIME"),
+        (0x1000, "MS_BIND"),
+        (0x2000, "MS_MOVE"),
+        (0x4000, "MS_REC"),
+        (0x8000, "MS_SILENT"),
+        (0x10000, "MS_POSIXACL"),
+        (0x20000, "MS_UNBINDABLE"),
+        (0x40000, "MS_PRIVATE"),
+        (0x80000, "MS_SLAVE"),
+        (0x100000, "MS_SHARED"),
+        (0x200000, "MS_RELATIME"),
+        (0x400000, "MS_KERNMOUNT"),
+        (0x800000, "MS_I_VERSION"),
+        (0x1000000, "MS_STRICTATIME"),
+        (0x2000000, "MS_LAZYTIME"),
+        (0x4000000, "MS_SUBMOUNT"),
+        (0x8000000, "MS_NOREMOTELOCK"),
+        (0x10000000, "MS_NOSEC"),
+        (0x20000000, "MS_BORN"),
+        (0x40000000, "MS_ACTIVE"),
+        (0x80000000, "MS_NOUSER"),
+    ],
+    unknown: Some("MS_???"),
+};
+
+/// `umount_flags` (flags).
+pub(crate) static UMOUNT_FLAGS: Xlat = Xlat {
+    entries: &[
+        (0x1, "MNT_FORCE"),
+        (0x2, "MNT_DETACH"),
+        (0x4, "MNT_EXPIRE"),
+        (0x8, "UMOUNT_NOFOLLOW"),
+    ],
+    unknown: Some("MNT_???"),
+};
+
+/// `statfs_flags` (flags).
+pub(crate) static STATFS_FLAGS: Xlat = Xlat {
+    entries: &[
+        (0x20, "ST_VALID"),
+        (0x1, "ST_RDONLY"),
+        (0x2, "ST_NOSUID"),
+        (0x4, "ST_NODEV"),
+        (0x8, "ST_NOEXEC"),
+        (0x10, "ST_SYNCHRONOUS"),
+        (0x40, "ST_MANDLOCK"),
+        (0x400, "ST_NOATIME"),
+        (0x800, "ST_NODIRATIME"),
+        (0x1000, "ST_RELATIME"),
+        (0x2000, "ST_NOSYMFOLLOW"),
+    ],
+    unknown: Some("ST_???"),
+};
+
+/// `fsmagic` (enumeration).
+pub(crate) static FSMAGIC: Xlat = Xlat {
+    entries: &[
+        (0x2f, "QNX4_SUPER_MAGIC"),
+        (0x33, "Z3FOLD_MAGIC"),
+        (0x187, "AUTOFS_SUPER_MAGIC"),
+        (0x1373, "DEVFS_SUPER_MAGIC"),
+        (0x137d, "EXT_SUPER_MAGIC"),
+        (0x137f, "MINIX_SUPER_MAGIC"),
+        (0x138f, "MINIX_SUPER_MAGIC2"),
+        (0x1cd1, "DEVPTS_SUPER_MAGIC"),
+        (0x2468, "MINIX2_SUPER_MAGIC"),
+        (0x2478, "MINIX2_SUPER_MAGIC2"),
+        (0x3434, "NILFS_SUPER_MAGIC"),
+        (0x4244, "HFS_SUPER_MAGIC"),
+        (0x482b, "HFSPLUS_SUPER_MAGIC"),
+        (0x4d44, "MSDOS_SUPER_MAGIC"),
+        (0x4d5a, "MINIX3_SUPER_MAGIC"),
+        (0x517b, "SMB_SUPER_MAGIC"),
+        (0x564c, "NCP_SUPER_MAGIC"),
+        (0x5df5, "EXOFS_SUPER_MAGIC"),
+        (0x6969, "NFS_SUPER_MAGIC"),
+        (0x7275, "ROMFS_MAGIC"),
+        (0x72b6, "JFFS2_SUPER_MAGIC"),
+        (0x9660, "ISOFS_SUPER_MAGIC"),
+        (0x9fa0, "PROC_SUPER_MAGIC"),
+        (0x9fa1, "OPENPROM_SUPER_MAGIC"),
+        (0x9fa2, "USBDEVICE_SUPER_MAGIC"),
+        (0xadf5, "ADFS_SUPER_MAGIC"),
+        (0xadff, "AFFS_SUPER_MAGIC"),
+        (0xef51, "EXT2_OLD_SUPER_MAGIC"),
+        (0xef53, "EXT2_SUPER_MAGIC"),
+        (0xf15f, "ECRYPTFS_SUPER_MAGIC"),
+        (0x11954, "UFS_MAGIC"),
+        (0x27e0eb, "CGROUP_SUPER_MAGIC"),
+        (0x414a53, "EFS_SUPER_MAGIC"),
+        (0xc0ffee, "HOSTFS_SUPER_MAGIC"),
+        (0xc36400, "CEPH_SUPER_MAGIC"),
+        (0x1021994, "TMPFS_MAGIC"),
+        (0x1021997, "V9FS_MAGIC"),
+        (0x1161970, "GFS2_MAGIC"),
+        (0x12fd16d, "XIAFS_SUPER_MAGIC"),
+        (0x12ff7b4, "XENIX_SUPER_MAGIC"),
+        (0x12ff7b5, "SYSV4_SUPER_MAGIC"),
+        (0x12ff7b6, "SYSV2_SUPER_MAGIC"),
+        (0x12ff7b7, "COH_SUPER_MAGIC"),
+        (0x2011994, "SHMFS_SUPER_MAGIC"),
+        (0x9041934, "ANON_INODE_FS_MAGIC"),
+        (0xbad1dea, "FUTEXFS_SUPER_MAGIC"),
+        (0x11307854, "MTD_INODE_FS_MAGIC"),
+        (0x13661366, "BALLOON_KVM_MAGIC"),
+        (0x15013346, "UDF_SUPER_MAGIC"),
+        (0x1badface, "BFS_MAGIC"),
+        (0x2011bab0, "EXFAT_SUPER_MAGIC"),
+        (0x24051905, "UBIFS_SUPER_MAGIC"),
+        (0x28cd3d45, "CRAMFS_MAGIC"),
+        (0x2fc12fc1, "ZFS_SUPER_MAGIC"),
+        (0x3153464a, "JFS_SUPER_MAGIC"),
+        (0x42465331, "BEFS_SUPER_MAGIC"),
+        (0x42494e4d, "BINFMTFS_MAGIC"),
+        (0x43415d53, "SMACK_MAGIC"),
+        (0x444d4142, "DMA_BUF_MAGIC"),
+        (0x453dcd28, "CRAMFS_MAGIC_WEND"),
+        (0x454d444d, "DEVMEM_MAGIC"),
+        (0x47504653, "GPFS_SUPER_MAGIC"),
+        (0x50495045, "PIPEFS_MAGIC"),
+        (0x52654973, "REISERFS_SUPER_MAGIC"),
+        (0x5345434d, "SECRETMEM_MAGIC"),
+        (0x5346414f, "AFS_SUPER_MAGIC"),
+        (0x5346544e, "NTFS_SB_MAGIC"),
+        (0x534f434b, "SOCKFS_MAGIC"),
+        (0x54190100, "UFS_CIGAM"),
+        (0x565a4653, "VZFS_SUPER_MAGIC"),
+        (0x57ac6e9d, "STACK_END_MAGIC"),
+        (0x58295829, "ZSMALLOC_MAGIC"),
+        (0x58465342, "XFS_SUPER_MAGIC"),
+        (0x5a3c69f0, "AAFS_MAGIC"),
+        (0x5a4f4653, "ZONEFS_MAGIC"),
+        (0x6165676c, "PSTOREFS_MAGIC"),
+        (0x61756673, "AUFS_SUPER_MAGIC"),
+        (0x62646576, "BDEVFS_MAGIC"),
+        (0x62656570, "CONFIGFS_MAGIC"),
+        (0x62656572, "SYSFS_MAGIC"),
+        (0x63677270, "CGROUP2_SUPER_MAGIC"),
+        (0x64626720, "DEBUGFS_MAGIC"),
+        (0x64646178, "DAXFS_MAGIC"),
+        (0x65735543, "FUSE_CTL_SUPER_MAGIC"),
+        (0x65735546, "FUSE_SUPER_MAGIC"),
+        (0x68191122, "QNX6_SUPER_MAGIC"),
+        (0x6b414653, "AFS_FS_MAGIC"),
+        (0x6c6f6f70, "BINDERFS_SUPER_MAGIC"),
+        (0x6e736673, "NSFS_MAGIC"),
+        (0x73636673, "SECURITYFS_MAGIC"),
+        (0x73717368, "SQUASHFS_MAGIC"),
+        (0x73727279, "BTRFS_TEST_MAGIC"),
+        (0x73757245, "CODA_SUPER_MAGIC"),
+        (0x7461636f, "OCFS2_SUPER_MAGIC"),
+        (0x74726163, "TRACEFS_MAGIC"),
+        (0x794c7630, "OVERLAYFS_SUPER_MAGIC"),
+        (0x858458f6, "RAMFS_MAGIC"),
+        (0x9123683e, "BTRFS_SUPER_MAGIC"),
+        (0x958458f6, "HUGETLBFS_MAGIC"),
+        (0xa501fcf5, "VXFS_SUPER_MAGIC"),
+        (0xabba1974, "XENFS_SUPER_MAGIC"),
+        (0xc7571590, "PPC_CMM_MAGIC"),
+        (0xc97e8168, "LOGFS_MAGIC"),
+        (0xcafe4a11, "BPF_FS_MAGIC"),
+        (0xde5e81e4, "EFIVARFS_MAGIC"),
+        (0xe0f5e1e2, "EROFS_SUPER_MAGIC_V1"),
+        (0xf2f52010, "F2FS_SUPER_MAGIC"),
+        (0xf97cff8c, "SELINUX_MAGIC"),
+        (0xf995e849, "HPFS_SUPER_MAGIC"),
+        (0xfe534d42, "SMB2_SUPER_MAGIC"),
+        (0xff534d42, "CIFS_SUPER_MAGIC"),
+    ],
+    unknown: None,
+};
+
+/// `statx_masks` (flags).
+pub(crate) static STATX_MASKS: Xlat = Xlat {
+    entries: &[
+        (0xfff, "STATX_ALL"),
+        (0x7ff, "STATX_BASIC_STATS"),
+        (0x1, "STATX_TYPE"),
+        (0x2, "STATX_MODE"),
+        (0x4, "STATX_NLINK"),
+        (0x8, "STATX_UID"),
+        (0x10, "STATX_GID"),
+        (0x20, "STATX_ATIME"),
+        (0x40, "STATX_MTIME"),
+        (0x80, "STATX_CTIME"),
+        (0x100, "STATX_INO"),
+        (0x200, "STATX_SIZE"),
+        (0x400, "STATX_BLOCKS"),
+        (0x800, "STATX_BTIME"),
+        (0x1000, "STATX_MNT_ID"),
+        (0x2000, "STATX_DIOALIGN"),
+    ],
+    unknown: Some("STATX_???"),
+};
+
+/// `statx_attrs` (flags).
+pub(crate) static STATX_ATTRS: Xlat = Xlat {
+    entries: &[
+        (0x4, "STATX_ATTR_COMPRESSED"),
+        (0x10, "STATX_ATTR_IMMUTABLE"),
+        (0x20, "STATX_ATTR_APPEND"),
+        (0x40, "STATX_ATTR_NODUMP"),
+        (0x800, "STATX_ATTR_ENCRYPTED"),
+        (0x1000, "STATX_ATTR_AUTOMOUNT"),
+        (0x2000, "STATX_ATTR_MOUNT_ROOT"),
+        (0x100000, "STATX_ATTR_VERITY"),
+        (0x200000, "STATX_ATTR_DAX"),
+    ],
+    unknown: Some("STATX_ATTR_???"),
+};
+
+/// `at_statx_sync_types` (flags).
+pub(crate) static AT_STATX_SYNC_TYPES: Xlat = Xlat {
+    entries: &[
+        (0x0, "AT_STATX_SYNC_AS_STAT"),
+        (0x2000, "AT_STATX_FORCE_SYNC"),
+        (0x4000, "AT_STATX_DONT_SYNC"),
+        (0x6000, "AT_STATX_SYNC_TYPE"),
+    ],
+    unknown: None,
+};
+
+/// `name_to_handle_at_flags` (flags).
+pub(crate) static NAME_TO_HANDLE_AT_FLAGS: Xlat = Xlat {
+    entries: &[(0x400, "AT_SYMLINK_FOLLOW"), (0x1000, "AT_EMPTY_PATH")],
+    unknown: Some("AT_???"),
+};
+
+/// `dirent_types` (enumeration).
+pub(crate) static DIRENT_TYPES: Xlat = Xlat {
+    entries: &[
+        (0x0, "DT_UNKNOWN"),
+        (0x1, "DT_FIFO"),
+        (0x2, "DT_CHR"),
+        (0x4, "DT_DIR"),
+        (0x6, "DT_BLK"),
+        (0x8, "DT_REG"),
+        (0xa, "DT_LNK"),
+        (0xc, "DT_SOCK"),
+        (0xe, "DT_WHT"),
+    ],
+    unknown: Some("DT_???"),
+};
+
+/// `swap_flags` (flags).
+pub(crate) static SWAP_FLAGS: Xlat = Xlat {
+    entries: &[
+        (0x8000, "SWAP_FLAG_PREFER"),
+        (0x10000, "SWAP_FLAG_DISCARD"),
+        (0x20000, "SWAP_FLAG_DISCARD_ONCE"),
+        (0x40000, "SWAP_FLAG_DISCARD_PAGES"),
+    ],
+    unknown: Some("SWAP_FLAG_???"),
+};
+
+/// `open_tree_flags` (flags).
+pub(crate) static OPEN_TREE_FLAGS: Xlat = Xlat {
+    entries: &[
+        (0x1, "OPEN_TREE_CLONE"),
+        (0x80000, "OPEN_TREE_CLOEXEC"),
+        (0x100, "AT_SYMLINK_NOFOLLOW"),
+        (0x200, "AT_REMOVEDIR"),
+        (0x400, "AT_SYMLINK_FOLLOW"),
+        (0x800, "AT_NO_AUTOMOUNT"),
+        (0x1000, "AT_EMPTY_PATH"),
+        (0x8000, "AT_RECURSIVE"),
+    ],
+    unknown: Some("OPEN_TREE_???"),
+};
+
+/// `move_mount_flags` (flags).
+pub(crate) static MOVE_MOUNT_FLAGS: Xlat = Xlat {
+    entries: &[
+        (0x1, "MOVE_MOUNT_F_SYMLINKS"),
+        (0x2, "MOVE_MOUNT_F_AUTOMOUNTS"),
+        (0x4, "MOVE_MOUNT_F_EMPTY_PATH"),
+        (0x10, "MOVE_MOUNT_T_SYMLINKS"),
+        (0x20, "MOVE_MOUNT_T_AUTOMOUNTS"),
+        (0x40, "MOVE_MOUNT_T_EMPTY_PATH"),
+        (0x100, "MOVE_MOUNT_SET_GROUP"),
+    ],
+    unknown: Some("MOVE_MOUNT_???"),
+};
+
+/// `fspick_flags` (flags).
+pub(crate) static FSPICK_FLAGS: Xlat = Xlat {
+    entries: &[
+        (0x1, "FSPICK_CLOEXEC"),
+        (0x2, "FSPICK_SYMLINK_NOFOLLOW"),
+        (0x4, "FSPICK_NO_AUTOMOUNT"),
+        (0x8, "FSPICK_EMPTY_PATH"),
+    ],
+    unknown: Some("FSPICK_???"),
+};
+
 /// `mmap_prot` (flags).
 pub(crate) static MMAP_PROT: Xlat = Xlat {
     entries: &[
@@ -4231,6 +4611,1726 @@ pub(crate) static GET_MEMPOLICY_FLAGS: Xlat = Xlat {
         (0x4, "MPOL_F_MEMS_ALLOWED"),
     ],
     unknown: Some("MPOL_???"),
+};
+
+/// `addrfams` (enumeration).
+pub(crate) static ADDRFAMS: Xlat = Xlat {
+    entries: &[
+        (0x0, "AF_UNSPEC"),
+        (0x1, "AF_UNIX"),
+        (0x2, "AF_INET"),
+        (0x3, "AF_AX25"),
+        (0x4, "AF_IPX"),
+        (0x5, "AF_APPLETALK"),
+        (0x6, "AF_NETROM"),
+        (0x7, "AF_BRIDGE"),
+        (0x8, "AF_ATMPVC"),
+        (0x9, "AF_X25"),
+        (0xa, "AF_INET6"),
+        (0xb, "AF_ROSE"),
+        (0xc, "AF_DECnet"),
+        (0xd, "AF_NETBEUI"),
+        (0xe, "AF_SECURITY"),
+        (0xf, "AF_KEY"),
+        (0x10, "AF_NETLINK"),
+        (0x11, "AF_PACKET"),
+        (0x12, "AF_ASH"),
+        (0x13, "AF_ECONET"),
+        (0x14, "AF_ATMSVC"),
+        (0x15, "AF_RDS"),
+        (0x16, "AF_SNA"),
+        (0x17, "AF_IRDA"),
+        (0x18, "AF_PPPOX"),
+        (0x19, "AF_WANPIPE"),
+        (0x1a, "AF_LLC"),
+        (0x1b, "AF_IB"),
+        (0x1c, "AF_MPLS"),
+        (0x1d, "AF_CAN"),
+        (0x1e, "AF_TIPC"),
+        (0x1f, "AF_BLUETOOTH"),
+        (0x20, "AF_IUCV"),
+        (0x21, "AF_RXRPC"),
+        (0x22, "AF_ISDN"),
+        (0x23, "AF_PHONET"),
+        (0x24, "AF_IEEE802154"),
+        (0x25, "AF_CAIF"),
+        (0x26, "AF_ALG"),
+        (0x27, "AF_NFC"),
+        (0x28, "AF_VSOCK"),
+        (0x29, "AF_KCM"),
+        (0x2a, "AF_QIPCRTR"),
+        (0x2b, "AF_SMC"),
+        (0x2c, "AF_XDP"),
+        (0x2d, "AF_MCTP"),
+    ],
+    unknown: Some("AF_???"),
+};
+
+/// `socktypes` (enumeration).
+pub(crate) static SOCKTYPES: Xlat = Xlat {
+    entries: &[
+        (0x1, "SOCK_STREAM"),
+        (0x2, "SOCK_DGRAM"),
+        (0x3, "SOCK_RAW"),
+        (0x4, "SOCK_RDM"),
+        (0x5, "SOCK_SEQPACKET"),
+        (0x6, "SOCK_DCCP"),
+        (0xa, "SOCK_PACKET"),
+    ],
+    unknown: Some("SOCK_???"),
+};
+
+/// `sock_type_flags` (flags).
+pub(crate) static SOCK_TYPE_FLAGS: Xlat = Xlat {
+    entries: &[(0x80000, "SOCK_CLOEXEC"), (0x800, "SOCK_NONBLOCK")],
+    unknown: Some("SOCK_???"),
+};
+
+/// `inet_protocols` (enumeration).
+pub(crate) static INET_PROTOCOLS: Xlat = Xlat {
+    entries: &[
+        (0x0, "IPPROTO_IP"),
+        (0x1, "IPPROTO_ICMP"),
+        (0x2, "IPPROTO_IGMP"),
+        (0x4, "IPPROTO_IPIP"),
+        (0x6, "IPPROTO_TCP"),
+        (0x8, "IPPROTO_EGP"),
+        (0xc, "IPPROTO_PUP"),
+        (0x11, "IPPROTO_UDP"),
+        (0x16, "IPPROTO_IDP"),
+        (0x1d, "IPPROTO_TP"),
+        (0x21, "IPPROTO_DCCP"),
+        (0x29, "IPPROTO_IPV6"),
+        (0x2b, "IPPROTO_ROUTING"),
+        (0x2c, "IPPROTO_FRAGMENT"),
+        (0x2e, "IPPROTO_RSVP"),
+        (0x2f, "IPPROTO_GRE"),
+        (0x32, "IPPROTO_ESP"),
+        (0x33, "IPPROTO_AH"),
+        (0x3a, "IPPROTO_ICMPV6"),
+        (0x3b, "IPPROTO_NONE"),
+        (0x3c, "IPPROTO_DSTOPTS"),
+        (0x5c, "IPPROTO_MTP"),
+        (0x5e, "IPPROTO_BEETPH"),
+        (0x62, "IPPROTO_ENCAP"),
+        (0x67, "IPPROTO_PIM"),
+        (0x6c, "IPPROTO_COMP"),
+        (0x73, "IPPROTO_L2TP"),
+        (0x84, "IPPROTO_SCTP"),
+        (0x87, "IPPROTO_MH"),
+        (0x88, "IPPROTO_UDPLITE"),
+        (0x89, "IPPROTO_MPLS"),
+        (0x8f, "IPPROTO_ETHERNET"),
+        (0xff, "IPPROTO_RAW"),
+        (0x106, "IPPROTO_MPTCP"),
+    ],
+    unknown: Some("IPPROTO_???"),
+};
+
+/// `netlink_protocols` (enumeration).
+pub(crate) static NETLINK_PROTOCOLS: Xlat = Xlat {
+    entries: &[
+        (0x0, "NETLINK_ROUTE"),
+        (0x1, "NETLINK_UNUSED"),
+        (0x2, "NETLINK_USERSOCK"),
+        (0x3, "NETLINK_FIREWALL"),
+        (0x4, "NETLINK_SOCK_DIAG"),
+        (0x5, "NETLINK_NFLOG"),
+        (0x6, "NETLINK_XFRM"),
+        (0x7, "NETLINK_SELINUX"),
+        (0x8, "NETLINK_ISCSI"),
+        (0x9, "NETLINK_AUDIT"),
+        (0xa, "NETLINK_FIB_LOOKUP"),
+        (0xb, "NETLINK_CONNECTOR"),
+        (0xc, "NETLINK_NETFILTER"),
+        (0xd, "NETLINK_IP6_FW"),
+        (0xe, "NETLINK_DNRTMSG"),
+        (0xf, "NETLINK_KOBJECT_UEVENT"),
+        (0x10, "NETLINK_GENERIC"),
+        (0x12, "NETLINK_SCSITRANSPORT"),
+        (0x13, "NETLINK_ECRYPTFS"),
+        (0x14, "NETLINK_RDMA"),
+        (0x15, "NETLINK_CRYPTO"),
+        (0x16, "NETLINK_SMC"),
+    ],
+    unknown: Some("NETLINK_???"),
+};
+
+/// `ethernet_protocols` (enumeration).
+pub(crate) static ETHERNET_PROTOCOLS: Xlat = Xlat {
+    entries: &[
+        (0x1, "ETH_P_802_3"),
+        (0x2, "ETH_P_AX25"),
+        (0x3, "ETH_P_ALL"),
+        (0x4, "ETH_P_802_2"),
+        (0x5, "ETH_P_SNAP"),
+        (0x6, "ETH_P_DDCMP"),
+        (0x7, "ETH_P_WAN_PPP"),
+        (0x8, "ETH_P_PPP_MP"),
+        (0x9, "ETH_P_LOCALTALK"),
+        (0xc, "ETH_P_CAN"),
+        (0xd, "ETH_P_CANFD"),
+        (0xe, "ETH_P_CANXL"),
+        (0x10, "ETH_P_PPPTALK"),
+        (0x11, "ETH_P_TR_802_2"),
+        (0x15, "ETH_P_MOBITEX"),
+        (0x16, "ETH_P_CONTROL"),
+        (0x17, "ETH_P_IRDA"),
+        (0x18, "ETH_P_ECONET"),
+        (0x19, "ETH_P_HDLC"),
+        (0x1a, "ETH_P_ARCNET"),
+        (0x1b, "ETH_P_DSA"),
+        (0x1c, "ETH_P_TRAILER"),
+        (0x60, "ETH_P_LOOP"),
+        (0xf5, "ETH_P_PHONET"),
+        (0xf6, "ETH_P_IEEE802154"),
+        (0xf7, "ETH_P_CAIF"),
+        (0xf8, "ETH_P_XDSA"),
+        (0xf9, "ETH_P_MAP"),
+        (0xfa, "ETH_P_MCTP"),
+        (0x200, "ETH_P_PUP"),
+        (0x201, "ETH_P_PUPAT"),
+        (0x600, "ETH_P_802_3_MIN"),
+        (0x800, "ETH_P_IP"),
+        (0x805, "ETH_P_X25"),
+        (0x806, "ETH_P_ARP"),
+        (0x8ff, "ETH_P_BPQ"),
+        (0xa00, "ETH_P_IEEEPUP"),
+        (0xa01, "ETH_P_IEEEPUPAT"),
+        (0x22eb, "ETH_P_ERSPAN2"),
+        (0x22f0, "ETH_P_TSN"),
+        (0x4305, "ETH_P_BATMAN"),
+        (0x6000, "ETH_P_DEC"),
+        (0x6001, "ETH_P_DNA_DL"),
+        (0x6002, "ETH_P_DNA_RC"),
+        (0x6003, "ETH_P_DNA_RT"),
+        (0x6004, "ETH_P_LAT"),
+        (0x6005, "ETH_P_DIAG"),
+        (0x6006, "ETH_P_CUST"),
+        (0x6007, "ETH_P_SCA"),
+        (0x6558, "ETH_P_TEB"),
+        (0x8035, "ETH_P_RARP"),
+        (0x809b, "ETH_P_ATALK"),
+        (0x80f3, "ETH_P_AARP"),
+        (0x8100, "ETH_P_8021Q"),
+        (0x8137, "ETH_P_IPX"),
+        (0x86dd, "ETH_P_IPV6"),
+        (0x8808, "ETH_P_PAUSE"),
+        (0x8809, "ETH_P_SLOW"),
+        (0x883e, "ETH_P_WCCP"),
+        (0x8847, "ETH_P_MPLS_UC"),
+        (0x8848, "ETH_P_MPLS_MC"),
+        (0x884c, "ETH_P_ATMMPOA"),
+        (0x8863, "ETH_P_PPP_DISC"),
+        (0x8864, "ETH_P_PPP_SES"),
+        (0x886c, "ETH_P_LINK_CTL"),
+        (0x8884, "ETH_P_ATMFATE"),
+        (0x888e, "ETH_P_PAE"),
+        (0x8899, "ETH_P_REALTEK"),
+        (0x88a2, "ETH_P_AOE"),
+        (0x88a8, "ETH_P_8021AD"),
+        (0x88b5, "ETH_P_802_EX1"),
+        (0x88be, "ETH_P_ERSPAN"),
+        (0x88c7, "ETH_P_PREAUTH"),
+        (0x88ca, "ETH_P_TIPC"),
+        (0x88cc, "ETH_P_LLDP"),
+        (0x88e3, "ETH_P_MRP"),
+        (0x88e5, "ETH_P_MACSEC"),
+        (0x88e7, "ETH_P_8021AH"),
+        (0x88f5, "ETH_P_MVRP"),
+        (0x88f7, "ETH_P_1588"),
+        (0x88f8, "ETH_P_NCSI"),
+        (0x88fb, "ETH_P_PRP"),
+        (0x8902, "ETH_P_CFM"),
+        (0x8906, "ETH_P_FCOE"),
+        (0x890d, "ETH_P_TDLS"),
+        (0x8914, "ETH_P_FIP"),
+        (0x8915, "ETH_P_IBOE"),
+        (0x8917, "ETH_P_80221"),
+        (0x892f, "ETH_P_HSR"),
+        (0x894f, "ETH_P_NSH"),
+        (0x9000, "ETH_P_LOOPBACK"),
+        (0x9100, "ETH_P_QINQ1"),
+        (0x9200, "ETH_P_QINQ2"),
+        (0x9300, "ETH_P_QINQ3"),
+        (0xdada, "ETH_P_EDSA"),
+        (0xdadb, "ETH_P_DSA_8021Q"),
+        (0xe001, "ETH_P_DSA_A5PSW"),
+        (0xed3e, "ETH_P_IFE"),
+        (0xfbfb, "ETH_P_AF_IUCV"),
+    ],
+    unknown: Some("ETH_P_???"),
+};
+
+/// `ax25_protocols` (enumeration).
+pub(crate) static AX25_PROTOCOLS: Xlat = Xlat {
+    entries: &[
+        (0x1, "AX25_P_ROSE"),
+        (0x6, "AX25_P_VJCOMP"),
+        (0x7, "AX25_P_VJUNCOMP"),
+        (0x8, "AX25_P_SEGMENT"),
+        (0xc3, "AX25_P_TEXNET"),
+        (0xc4, "AX25_P_LQ"),
+        (0xca, "AX25_P_ATALK"),
+        (0xcb, "AX25_P_ATALK_ARP"),
+        (0xcc, "AX25_P_IP"),
+        (0xcd, "AX25_P_ARP"),
+        (0xce, "AX25_P_FLEXNET"),
+        (0xcf, "AX25_P_NETROM"),
+        (0xf0, "AX25_P_TEXT"),
+    ],
+    unknown: Some("AX25_P_???"),
+};
+
+/// `can_protocols` (enumeration).
+pub(crate) static CAN_PROTOCOLS: Xlat = Xlat {
+    entries: &[
+        (0x1, "CAN_RAW"),
+        (0x2, "CAN_BCM"),
+        (0x3, "CAN_TP16"),
+        (0x4, "CAN_TP20"),
+        (0x5, "CAN_MCNET"),
+        (0x6, "CAN_ISOTP"),
+        (0x7, "CAN_J1939"),
+    ],
+    unknown: Some("CAN_???"),
+};
+
+/// `bt_protocols` (enumeration).
+pub(crate) static BT_PROTOCOLS: Xlat = Xlat {
+    entries: &[
+        (0x0, "BTPROTO_L2CAP"),
+        (0x1, "BTPROTO_HCI"),
+        (0x2, "BTPROTO_SCO"),
+        (0x3, "BTPROTO_RFCOMM"),
+        (0x4, "BTPROTO_BNEP"),
+        (0x5, "BTPROTO_CMTP"),
+        (0x6, "BTPROTO_HIDP"),
+        (0x7, "BTPROTO_AVDTP"),
+    ],
+    unknown: Some("BTPROTO_???"),
+};
+
+/// `isdn_protocols` (enumeration).
+pub(crate) static ISDN_PROTOCOLS: Xlat = Xlat {
+    entries: &[
+        (0x0, "ISDN_P_BASE"),
+        (0x1, "ISDN_P_TE_S0"),
+        (0x2, "ISDN_P_NT_S0"),
+        (0x3, "ISDN_P_TE_E1"),
+        (0x4, "ISDN_P_NT_E1"),
+        (0x10, "ISDN_P_LAPD_TE"),
+        (0x11, "ISDN_P_LAPD_NT"),
+        (0x21, "ISDN_P_B_RAW"),
+        (0x22, "ISDN_P_B_HDLC"),
+        (0x23, "ISDN_P_B_X75SLP"),
+        (0x24, "ISDN_P_B_L2DTMF"),
+        (0x25, "ISDN_P_B_L2DSP"),
+        (0x26, "ISDN_P_B_L2DSPHDLC"),
+    ],
+    unknown: Some("ISDN_P_???"),
+};
+
+/// `phonet_protocols` (enumeration).
+pub(crate) static PHONET_PROTOCOLS: Xlat = Xlat {
+    entries: &[
+        (0x0, "PN_PROTO_TRANSPORT"),
+        (0x1, "PN_PROTO_PHONET"),
+        (0x2, "PN_PROTO_PIPE"),
+    ],
+    unknown: Some("PN_PROTO_???"),
+};
+
+/// `caif_protocols` (enumeration).
+pub(crate) static CAIF_PROTOCOLS: Xlat = Xlat {
+    entries: &[
+        (0x0, "CAIFPROTO_AT"),
+        (0x1, "CAIFPROTO_DATAGRAM"),
+        (0x2, "CAIFPROTO_DATAGRAM_LOOP"),
+        (0x3, "CAIFPROTO_UTIL"),
+        (0x4, "CAIFPROTO_RFM"),
+        (0x5, "CAIFPROTO_DEBUG"),
+    ],
+    unknown: Some("CAIFPROTO_???"),
+};
+
+/// `nfc_protocols` (enumeration).
+pub(crate) static NFC_PROTOCOLS: Xlat = Xlat {
+    entries: &[(0x0, "NFC_SOCKPROTO_RAW"), (0x1, "NFC_SOCKPROTO_LLCP")],
+    unknown: Some("NFC_SOCKPROTO_???"),
+};
+
+/// `kcm_protocols` (enumeration).
+pub(crate) static KCM_PROTOCOLS: Xlat = Xlat {
+    entries: &[(0x0, "KCMPROTO_CONNECTED")],
+    unknown: Some("KCMPROTO_???"),
+};
+
+/// `smc_protocols` (enumeration).
+pub(crate) static SMC_PROTOCOLS: Xlat = Xlat {
+    entries: &[(0x0, "SMCPROTO_SMC"), (0x1, "SMCPROTO_SMC6")],
+    unknown: Some("SMCPROTO_???"),
+};
+
+/// `msg_flags` (flags).
+pub(crate) static MSG_FLAGS: Xlat = Xlat {
+    entries: &[
+        (0x1, "MSG_OOB"),
+        (0x2, "MSG_PEEK"),
+        (0x4, "MSG_DONTROUTE"),
+        (0x8, "MSG_CTRUNC"),
+        (0x10, "MSG_PROBE"),
+        (0x20, "MSG_TRUNC"),
+        (0x40, "MSG_DONTWAIT"),
+        (0x80, "MSG_EOR"),
+        (0x100, "MSG_WAITALL"),
+        (0x200, "MSG_FIN"),
+        (0x400, "MSG_SYN"),
+        (0x800, "MSG_CONFIRM"),
+        (0x1000, "MSG_RST"),
+        (0x2000, "MSG_ERRQUEUE"),
+        (0x4000, "MSG_NOSIGNAL"),
+        (0x8000, "MSG_MORE"),
+        (0x10000, "MSG_WAITFORONE"),
+        (0x20000, "MSG_SENDPAGE_NOTLAST"),
+        (0x40000, "MSG_BATCH"),
+        (0x80000, "MSG_NO_SHARED_FRAGS"),
+        (0x4000000, "MSG_ZEROCOPY"),
+        (0x20000000, "MSG_FASTOPEN"),
+        (0x40000000, "MSG_CMSG_CLOEXEC"),
+        (0x80000000, "MSG_CMSG_COMPAT"),
+    ],
+    unknown: Some("MSG_???"),
+};
+
+/// `shutdown_modes` (enumeration).
+pub(crate) static SHUTDOWN_MODES: Xlat = Xlat {
+    entries: &[(0x0, "SHUT_RD"), (0x1, "SHUT_WR"), (0x2, "SHUT_RDWR")],
+    unknown: Some("SHUT_???"),
+};
+
+/// `socketlayers` (enumeration).
+pub(crate) static SOCKETLAYERS: Xlat = Xlat {
+    entries: &[
+        (0x0, "SOL_IP"),
+        (0x1, "SOL_SOCKET"),
+        (0x6, "SOL_TCP"),
+        (0x11, "SOL_UDP"),
+        (0x28, "AF_VSOCK"),
+        (0x29, "SOL_IPV6"),
+        (0x3a, "SOL_ICMPV6"),
+        (0x64, "SOL_CAN_BASE"),
+        (0x65, "SOL_CAN_RAW"),
+        (0x84, "SOL_SCTP"),
+        (0x88, "SOL_UDPLITE"),
+        (0xff, "SOL_RAW"),
+        (0x100, "SOL_IPX"),
+        (0x101, "SOL_AX25"),
+        (0x102, "SOL_ATALK"),
+        (0x103, "SOL_NETROM"),
+        (0x104, "SOL_ROSE"),
+        (0x105, "SOL_DECNET"),
+        (0x106, "SOL_X25"),
+        (0x107, "SOL_PACKET"),
+        (0x108, "SOL_ATM"),
+        (0x109, "SOL_AAL"),
+        (0x10a, "SOL_IRDA"),
+        (0x10b, "SOL_NETBEUI"),
+        (0x10c, "SOL_LLC"),
+        (0x10d, "SOL_DCCP"),
+        (0x10e, "SOL_NETLINK"),
+        (0x10f, "SOL_TIPC"),
+        (0x110, "SOL_RXRPC"),
+        (0x111, "SOL_PPPOL2TP"),
+        (0x112, "SOL_BLUETOOTH"),
+        (0x113, "SOL_PNPIPE"),
+        (0x114, "SOL_RDS"),
+        (0x115, "SOL_IUCV"),
+        (0x116, "SOL_CAIF"),
+        (0x117, "SOL_ALG"),
+        (0x118, "SOL_NFC"),
+        (0x119, "SOL_KCM"),
+        (0x11a, "SOL_TLS"),
+        (0x11b, "SOL_XDP"),
+    ],
+    unknown: Some("SOL_??"),
+};
+
+/// `getsock_options` (enumeration).
+pub(crate) static GETSOCK_OPTIONS: Xlat = Xlat {
+    entries: &[
+        (0x1, "SO_DEBUG"),
+        (0x2, "SO_REUSEADDR"),
+        (0x3, "SO_TYPE"),
+        (0x4, "SO_ERROR"),
+        (0x5, "SO_DONTROUTE"),
+        (0x6, "SO_BROADCAST"),
+        (0x7, "SO_SNDBUF"),
+        (0x8, "SO_RCVBUF"),
+        (0x9, "SO_KEEPALIVE"),
+        (0xa, "SO_OOBINLINE"),
+        (0xb, "SO_NO_CHECK"),
+        (0xc, "SO_PRIORITY"),
+        (0xd, "SO_LINGER"),
+        (0xe, "SO_BSDCOMPAT"),
+        (0xf, "SO_REUSEPORT"),
+        (0x10, "SO_PASSCRED"),
+        (0x11, "SO_PEERCRED"),
+        (0x12, "SO_RCVLOWAT"),
+        (0x13, "SO_SNDLOWAT"),
+        (0x14, "SO_RCVTIMEO_OLD"),
+        (0x15, "SO_SNDTIMEO_OLD"),
+        (0x16, "SO_SECURITY_AUTHENTICATION"),
+        (0x17, "SO_SECURITY_ENCRYPTION_TRANSPORT"),
+        (0x18, "SO_SECURITY_ENCRYPTION_NETWORK"),
+        (0x19, "SO_BINDTODEVICE"),
+        (0x1b, "SO_DETACH_FILTER"),
+        (0x1c, "SO_PEERNAME"),
+        (0x1d, "SO_TIMESTAMP_OLD"),
+        (0x1e, "SO_ACCEPTCONN"),
+        (0x1f, "SO_PEERSEC"),
+        (0x20, "SO_SNDBUFFORCE"),
+        (0x21, "SO_RCVBUFFORCE"),
+        (0x22, "SO_PASSSEC"),
+        (0x23, "SO_TIMESTAMPNS_OLD"),
+        (0x24, "SO_MARK"),
+        (0x25, "SO_TIMESTAMPING_OLD"),
+        (0x26, "SO_PROTOCOL"),
+        (0x27, "SO_DOMAIN"),
+        (0x28, "SO_RXQ_OVFL"),
+        (0x29, "SO_WIFI_STATUS"),
+        (0x2a, "SO_PEEK_OFF"),
+        (0x2b, "SO_NOFCS"),
+        (0x2c, "SO_LOCK_FILTER"),
+        (0x2d, "SO_SELECT_ERR_QUEUE"),
+        (0x2e, "SO_BUSY_POLL"),
+        (0x2f, "SO_MAX_PACING_RATE"),
+        (0x30, "SO_BPF_EXTENSIONS"),
+        (0x31, "SO_INCOMING_CPU"),
+        (0x32, "SO_ATTACH_BPF"),
+        (0x33, "SO_ATTACH_REUSEPORT_CBPF"),
+        (0x34, "SO_ATTACH_REUSEPORT_EBPF"),
+        (0x35, "SO_CNX_ADVICE"),
+        (0x37, "SO_MEMINFO"),
+        (0x38, "SO_INCOMING_NAPI_ID"),
+        (0x39, "SO_COOKIE"),
+        (0x3b, "SO_PEERGROUPS"),
+        (0x3c, "SO_ZEROCOPY"),
+        (0x3d, "SO_TXTIME"),
+        (0x3e, "SO_BINDTOIFINDEX"),
+        (0x3f, "SO_TIMESTAMP_NEW"),
+        (0x40, "SO_TIMESTAMPNS_NEW"),
+        (0x41, "SO_TIMESTAMPING_NEW"),
+        (0x42, "SO_RCVTIMEO_NEW"),
+        (0x43, "SO_SNDTIMEO_NEW"),
+        (0x44, "SO_DETACH_REUSEPORT_BPF"),
+        (0x45, "SO_PREFER_BUSY_POLL"),
+        (0x46, "SO_BUSY_POLL_BUDGET"),
+        (0x47, "SO_NETNS_COOKIE"),
+        (0x48, "SO_BUF_LOCK"),
+        (0x49, "SO_RESERVE_MEM"),
+        (0x4a, "SO_TXREHASH"),
+        (0x4b, "SO_RCVMARK"),
+        (0x1a, "SO_GET_FILTER"),
+    ],
+    unknown: Some("SO_???"),
+};
+
+/// `setsock_options` (enumeration).
+pub(crate) static SETSOCK_OPTIONS: Xlat = Xlat {
+    entries: &[
+        (0x1, "SO_DEBUG"),
+        (0x2, "SO_REUSEADDR"),
+        (0x3, "SO_TYPE"),
+        (0x4, "SO_ERROR"),
+        (0x5, "SO_DONTROUTE"),
+        (0x6, "SO_BROADCAST"),
+        (0x7, "SO_SNDBUF"),
+        (0x8, "SO_RCVBUF"),
+        (0x9, "SO_KEEPALIVE"),
+        (0xa, "SO_OOBINLINE"),
+        (0xb, "SO_NO_CHECK"),
+        (0xc, "SO_PRIORITY"),
+        (0xd, "SO_LINGER"),
+        (0xe, "SO_BSDCOMPAT"),
+        (0xf, "SO_REUSEPORT"),
+        (0x10, "SO_PASSCRED"),
+        (0x11, "SO_PEERCRED"),
+        (0x12, "SO_RCVLOWAT"),
+        (0x13, "SO_SNDLOWAT"),
+        (0x14, "SO_RCVTIMEO_OLD"),
+        (0x15, "SO_SNDTIMEO_OLD"),
+        (0x16, "SO_SECURITY_AUTHENTICATION"),
+        (0x17, "SO_SECURITY_ENCRYPTION_TRANSPORT"),
+        (0x18, "SO_SECURITY_ENCRYPTION_NETWORK"),
+        (0x19, "SO_BINDTODEVICE"),
+        (0x1b, "SO_DETACH_FILTER"),
+        (0x1c, "SO_PEERNAME"),
+        (0x1d, "SO_TIMESTAMP_OLD"),
+        (0x1e, "SO_ACCEPTCONN"),
+        (0x1f, "SO_PEERSEC"),
+        (0x20, "SO_SNDBUFFORCE"),
+        (0x21, "SO_RCVBUFFORCE"),
+        (0x22, "SO_PASSSEC"),
+        (0x23, "SO_TIMESTAMPNS_OLD"),
+        (0x24, "SO_MARK"),
+        (0x25, "SO_TIMESTAMPING_OLD"),
+        (0x26, "SO_PROTOCOL"),
+        (0x27, "SO_DOMAIN"),
+        (0x28, "SO_RXQ_OVFL"),
+        (0x29, "SO_WIFI_STATUS"),
+        (0x2a, "SO_PEEK_OFF"),
+        (0x2b, "SO_NOFCS"),
+        (0x2c, "SO_LOCK_FILTER"),
+        (0x2d, "SO_SELECT_ERR_QUEUE"),
+        (0x2e, "SO_BUSY_POLL"),
+        (0x2f, "SO_MAX_PACING_RATE"),
+        (0x30, "SO_BPF_EXTENSIONS"),
+        (0x31, "SO_INCOMING_CPU"),
+        (0x32, "SO_ATTACH_BPF"),
+        (0x33, "SO_ATTACH_REUSEPORT_CBPF"),
+        (0x34, "SO_ATTACH_REUSEPORT_EBPF"),
+        (0x35, "SO_CNX_ADVICE"),
+        (0x37, "SO_MEMINFO"),
+        (0x38, "SO_INCOMING_NAPI_ID"),
+        (0x39, "SO_COOKIE"),
+        (0x3b, "SO_PEERGROUPS"),
+        (0x3c, "SO_ZEROCOPY"),
+        (0x3d, "SO_TXTIME"),
+        (0x3e, "SO_BINDTOIFINDEX"),
+        (0x3f, "SO_TIMESTAMP_NEW"),
+        (0x40, "SO_TIMESTAMPNS_NEW"),
+        (0x41, "SO_TIMESTAMPING_NEW"),
+        (0x42, "SO_RCVTIMEO_NEW"),
+        (0x43, "SO_SNDTIMEO_NEW"),
+        (0x44, "SO_DETACH_REUSEPORT_BPF"),
+        (0x45, "SO_PREFER_BUSY_POLL"),
+        (0x46, "SO_BUSY_POLL_BUDGET"),
+        (0x47, "SO_NETNS_COOKIE"),
+        (0x48, "SO_BUF_LOCK"),
+        (0x49, "SO_RESERVE_MEM"),
+        (0x4a, "SO_TXREHASH"),
+        (0x4b, "SO_RCVMARK"),
+        (0x1a, "SO_ATTACH_FILTER"),
+    ],
+    unknown: Some("SO_???"),
+};
+
+/// `getsock_ip_options` (enumeration).
+pub(crate) static GETSOCK_IP_OPTIONS: Xlat = Xlat {
+    entries: &[
+        (0x1, "IP_TOS"),
+        (0x2, "IP_TTL"),
+        (0x3, "IP_HDRINCL"),
+        (0x4, "IP_OPTIONS"),
+        (0x5, "IP_ROUTER_ALERT"),
+        (0x6, "IP_RECVOPTS"),
+        (0x7, "IP_RETOPTS"),
+        (0x8, "IP_PKTINFO"),
+        (0x9, "IP_PKTOPTIONS"),
+        (0xa, "IP_MTU_DISCOVER"),
+        (0xb, "IP_RECVERR"),
+        (0xc, "IP_RECVTTL"),
+        (0xd, "IP_RECVTOS"),
+        (0xe, "IP_MTU"),
+        (0xf, "IP_FREEBIND"),
+        (0x10, "IP_IPSEC_POLICY"),
+        (0x11, "IP_XFRM_POLICY"),
+        (0x12, "IP_PASSSEC"),
+        (0x13, "IP_TRANSPARENT"),
+        (0x14, "IP_ORIGDSTADDR"),
+        (0x15, "IP_MINTTL"),
+        (0x16, "IP_NODEFRAG"),
+        (0x17, "IP_CHECKSUM"),
+        (0x18, "IP_BIND_ADDRESS_NO_PORT"),
+        (0x19, "IP_RECVFRAGSIZE"),
+        (0x1a, "IP_RECVERR_RFC4884"),
+        (0x20, "IP_MULTICAST_IF"),
+        (0x21, "IP_MULTICAST_TTL"),
+        (0x22, "IP_MULTICAST_LOOP"),
+        (0x23, "IP_ADD_MEMBERSHIP"),
+        (0x24, "IP_DROP_MEMBERSHIP"),
+        (0x25, "IP_UNBLOCK_SOURCE"),
+        (0x26, "IP_BLOCK_SOURCE"),
+        (0x27, "IP_ADD_SOURCE_MEMBERSHIP"),
+        (0x28, "IP_DROP_SOURCE_MEMBERSHIP"),
+        (0x29, "IP_MSFILTER"),
+        (0x2a, "MCAST_JOIN_GROUP"),
+        (0x2b, "MCAST_BLOCK_SOURCE"),
+        (0x2c, "MCAST_UNBLOCK_SOURCE"),
+        (0x2d, "MCAST_LEAVE_GROUP"),
+        (0x2e, "MCAST_JOIN_SOURCE_GROUP"),
+        (0x2f, "MCAST_LEAVE_SOURCE_GROUP"),
+        (0x30, "MCAST_MSFILTER"),
+        (0x31, "IP_MULTICAST_ALL"),
+        (0x32, "IP_UNICAST_IF"),
+        (0x60, "ARPT_SO_GET_INFO"),
+        (0x61, "ARPT_SO_GET_ENTRIES"),
+        (0x63, "ARPT_SO_GET_REVISION_TARGET"),
+        (0x80, "EBT_SO_GET_INFO"),
+        (0x81, "EBT_SO_GET_ENTRIES"),
+        (0x82, "EBT_SO_GET_INIT_INFO"),
+        (0x83, "EBT_SO_GET_INIT_ENTRIES"),
+        (0x480, "IP_VS_SO_GET_VERSION"),
+        (0x481, "IP_VS_SO_GET_INFO"),
+        (0x482, "IP_VS_SO_GET_SERVICES"),
+        (0x483, "IP_VS_SO_GET_SERVICE"),
+        (0x484, "IP_VS_SO_GET_DESTS"),
+        (0x485, "IP_VS_SO_GET_DEST"),
+        (0x486, "IP_VS_SO_GET_TIMEOUT"),
+        (0x487, "IP_VS_SO_GET_DAEMON"),
+        (0x40, "IPT_SO_GET_INFO"),
+        (0x41, "IPT_SO_GET_ENTRIES"),
+        (0x42, "IPT_SO_GET_REVISION_MATCH"),
+        (0x43, "IPT_SO_GET_REVISION_TARGET"),
+    ],
+    unknown: Some("IP_???"),
+};
+
+/// `setsock_ip_options` (enumeration).
+pub(crate) static SETSOCK_IP_OPTIONS: Xlat = Xlat {
+    entries: &[
+        (0x1, "IP_TOS"),
+        (0x2, "IP_TTL"),
+        (0x3, "IP_HDRINCL"),
+        (0x4, "IP_OPTIONS"),
+        (0x5, "IP_ROUTER_ALERT"),
+        (0x6, "IP_RECVOPTS"),
+        (0x7, "IP_RETOPTS"),
+        (0x8, "IP_PKTINFO"),
+        (0x9, "IP_PKTOPTIONS"),
+        (0xa, "IP_MTU_DISCOVER"),
+        (0xb, "IP_RECVERR"),
+        (0xc, "IP_RECVTTL"),
+        (0xd, "IP_RECVTOS"),
+        (0xe, "IP_MTU"),
+        (0xf, "IP_FREEBIND"),
+        (0x10, "IP_IPSEC_POLICY"),
+        (0x11, "IP_XFRM_POLICY"),
+        (0x12, "IP_PASSSEC"),
+        (0x13, "IP_TRANSPARENT"),
+        (0x14, "IP_ORIGDSTADDR"),
+        (0x15, "IP_MINTTL"),
+        (0x16, "IP_NODEFRAG"),
+        (0x17, "IP_CHECKSUM"),
+        (0x18, "IP_BIND_ADDRESS_NO_PORT"),
+        (0x19, "IP_RECVFRAGSIZE"),
+        (0x1a, "IP_RECVERR_RFC4884"),
+        (0x20, "IP_MULTICAST_IF"),
+        (0x21, "IP_MULTICAST_TTL"),
+        (0x22, "IP_MULTICAST_LOOP"),
+        (0x23, "IP_ADD_MEMBERSHIP"),
+        (0x24, "IP_DROP_MEMBERSHIP"),
+        (0x25, "IP_UNBLOCK_SOURCE"),
+        (0x26, "IP_BLOCK_SOURCE"),
+        (0x27, "IP_ADD_SOURCE_MEMBERSHIP"),
+        (0x28, "IP_DROP_SOURCE_MEMBERSHIP"),
+        (0x29, "IP_MSFILTER"),
+        (0x2a, "MCAST_JOIN_GROUP"),
+        (0x2b, "MCAST_BLOCK_SOURCE"),
+        (0x2c, "MCAST_UNBLOCK_SOURCE"),
+        (0x2d, "MCAST_LEAVE_GROUP"),
+        (0x2e, "MCAST_JOIN_SOURCE_GROUP"),
+        (0x2f, "MCAST_LEAVE_SOURCE_GROUP"),
+        (0x30, "MCAST_MSFILTER"),
+        (0x31, "IP_MULTICAST_ALL"),
+        (0x32, "IP_UNICAST_IF"),
+        (0x60, "ARPT_SO_SET_REPLACE"),
+        (0x61, "ARPT_SO_SET_ADD_COUNTERS"),
+        (0x80, "EBT_SO_SET_ENTRIES"),
+        (0x81, "EBT_SO_SET_COUNTERS"),
+        (0x480, "IP_VS_SO_SET_NONE"),
+        (0x481, "IP_VS_SO_SET_INSERT"),
+        (0x482, "IP_VS_SO_SET_ADD"),
+        (0x483, "IP_VS_SO_SET_EDIT"),
+        (0x484, "IP_VS_SO_SET_DEL"),
+        (0x485, "IP_VS_SO_SET_FLUSH"),
+        (0x486, "IP_VS_SO_SET_LIST"),
+        (0x487, "IP_VS_SO_SET_ADDDEST"),
+        (0x488, "IP_VS_SO_SET_DELDEST"),
+        (0x489, "IP_VS_SO_SET_EDITDEST"),
+        (0x48a, "IP_VS_SO_SET_TIMEOUT"),
+        (0x48b, "IP_VS_SO_SET_STARTDAEMON"),
+        (0x48c, "IP_VS_SO_SET_STOPDAEMON"),
+        (0x48d, "IP_VS_SO_SET_RESTORE"),
+        (0x48e, "IP_VS_SO_SET_SAVE"),
+        (0x48f, "IP_VS_SO_SET_ZERO"),
+        (0x40, "IPT_SO_SET_REPLACE"),
+        (0x41, "IPT_SO_SET_ADD_COUNTERS"),
+    ],
+    unknown: Some("IP_???"),
+};
+
+/// `getsock_ipv6_options` (enumeration).
+pub(crate) static GETSOCK_IPV6_OPTIONS: Xlat = Xlat {
+    entries: &[
+        (0x1, "IPV6_ADDRFORM"),
+        (0x2, "IPV6_2292PKTINFO"),
+        (0x3, "IPV6_2292HOPOPTS"),
+        (0x4, "IPV6_2292DSTOPTS"),
+        (0x5, "IPV6_2292RTHDR"),
+        (0x6, "IPV6_2292PKTOPTIONS"),
+        (0x7, "IPV6_CHECKSUM"),
+        (0x8, "IPV6_2292HOPLIMIT"),
+        (0x9, "IPV6_NEXTHOP"),
+        (0xa, "IPV6_AUTHHDR"),
+        (0xb, "IPV6_FLOWINFO"),
+        (0x10, "IPV6_UNICAST_HOPS"),
+        (0x11, "IPV6_MULTICAST_IF"),
+        (0x12, "IPV6_MULTICAST_HOPS"),
+        (0x13, "IPV6_MULTICAST_LOOP"),
+        (0x14, "IPV6_ADD_MEMBERSHIP"),
+        (0x15, "IPV6_DROP_MEMBERSHIP"),
+        (0x16, "IPV6_ROUTER_ALERT"),
+        (0x17, "IPV6_MTU_DISCOVER"),
+        (0x18, "IPV6_MTU"),
+        (0x19, "IPV6_RECVERR"),
+        (0x1a, "IPV6_V6ONLY"),
+        (0x1b, "IPV6_JOIN_ANYCAST"),
+        (0x1c, "IPV6_LEAVE_ANYCAST"),
+        (0x1d, "IPV6_MULTICAST_ALL"),
+        (0x1e, "IPV6_ROUTER_ALERT_ISOLATE"),
+        (0x1f, "IPV6_RECVERR_RFC4884"),
+        (0x20, "IPV6_FLOWLABEL_MGR"),
+        (0x21, "IPV6_FLOWINFO_SEND"),
+        (0x22, "IPV6_IPSEC_POLICY"),
+        (0x23, "IPV6_XFRM_POLICY"),
+        (0x24, "IPV6_HDRINCL"),
+        (0x2a, "MCAST_JOIN_GROUP"),
+        (0x2b, "MCAST_BLOCK_SOURCE"),
+        (0x2c, "MCAST_UNBLOCK_SOURCE"),
+        (0x2d, "MCAST_LEAVE_GROUP"),
+        (0x2e, "MCAST_JOIN_SOURCE_GROUP"),
+        (0x2f, "MCAST_LEAVE_SOURCE_GROUP"),
+        (0x30, "MCAST_MSFILTER"),
+        (0x31, "IPV6_RECVPKTINFO"),
+        (0x32, "IPV6_PKTINFO"),
+        (0x33, "IPV6_RECVHOPLIMIT"),
+        (0x34, "IPV6_HOPLIMIT"),
+        (0x35, "IPV6_RECVHOPOPTS"),
+        (0x36, "IPV6_HOPOPTS"),
+        (0x37, "IPV6_RTHDRDSTOPTS"),
+        (0x38, "IPV6_RECVRTHDR"),
+        (0x39, "IPV6_RTHDR"),
+        (0x3a, "IPV6_RECVDSTOPTS"),
+        (0x3b, "IPV6_DSTOPTS"),
+        (0x3c, "IPV6_RECVPATHMTU"),
+        (0x3d, "IPV6_PATHMTU"),
+        (0x3e, "IPV6_DONTFRAG"),
+        (0x3f, "IPV6_USE_MIN_MTU"),
+        (0x42, "IPV6_RECVTCLASS"),
+        (0x43, "IPV6_TCLASS"),
+        (0x46, "IPV6_AUTOFLOWLABEL"),
+        (0x48, "IPV6_ADDR_PREFERENCES"),
+        (0x49, "IPV6_MINHOPCOUNT"),
+        (0x4a, "IPV6_ORIGDSTADDR"),
+        (0x4b, "IPV6_TRANSPARENT"),
+        (0x4c, "IPV6_UNICAST_IF"),
+        (0x4d, "IPV6_RECVFRAGSIZE"),
+        (0x4e, "IPV6_FREEBIND"),
+        (0x40, "IP6T_SO_GET_INFO"),
+        (0x41, "IP6T_SO_GET_ENTRIES"),
+        (0x44, "IP6T_SO_GET_REVISION_MATCH"),
+        (0x45, "IP6T_SO_GET_REVISION_TARGET"),
+    ],
+    unknown: Some("IPV6_???"),
+};
+
+/// `setsock_ipv6_options` (enumeration).
+pub(crate) static SETSOCK_IPV6_OPTIONS: Xlat = Xlat {
+    entries: &[
+        (0x1, "IPV6_ADDRFORM"),
+        (0x2, "IPV6_2292PKTINFO"),
+        (0x3, "IPV6_2292HOPOPTS"),
+        (0x4, "IPV6_2292DSTOPTS"),
+        (0x5, "IPV6_2292RTHDR"),
+        (0x6, "IPV6_2292PKTOPTIONS"),
+        (0x7, "IPV6_CHECKSUM"),
+        (0x8, "IPV6_2292HOPLIMIT"),
+        (0x9, "IPV6_NEXTHOP"),
+        (0xa, "IPV6_AUTHHDR"),
+        (0xb, "IPV6_FLOWINFO"),
+        (0x10, "IPV6_UNICAST_HOPS"),
+        (0x11, "IPV6_MULTICAST_IF"),
+        (0x12, "IPV6_MULTICAST_HOPS"),
+        (0x13, "IPV6_MULTICAST_LOOP"),
+        (0x14, "IPV6_ADD_MEMBERSHIP"),
+        (0x15, "IPV6_DROP_MEMBERSHIP"),
+        (0x16, "IPV6_ROUTER_ALERT"),
+        (0x17, "IPV6_MTU_DISCOVER"),
+        (0x18, "IPV6_MTU"),
+        (0x19, "IPV6_RECVERR"),
+        (0x1a, "IPV6_V6ONLY"),
+        (0x1b, "IPV6_JOIN_ANYCAST"),
+        (0x1c, "IPV6_LEAVE_ANYCAST"),
+        (0x1d, "IPV6_MULTICAST_ALL"),
+        (0x1e, "IPV6_ROUTER_ALERT_ISOLATE"),
+        (0x1f, "IPV6_RECVERR_RFC4884"),
+        (0x20, "IPV6_FLOWLABEL_MGR"),
+        (0x21, "IPV6_FLOWINFO_SEND"),
+        (0x22, "IPV6_IPSEC_POLICY"),
+        (0x23, "IPV6_XFRM_POLICY"),
+        (0x24, "IPV6_HDRINCL"),
+        (0x2a, "MCAST_JOIN_GROUP"),
+        (0x2b, "MCAST_BLOCK_SOURCE"),
+        (0x2c, "MCAST_UNBLOCK_SOURCE"),
+        (0x2d, "MCAST_LEAVE_GROUP"),
+        (0x2e, "MCAST_JOIN_SOURCE_GROUP"),
+        (0x2f, "MCAST_LEAVE_SOURCE_GROUP"),
+        (0x30, "MCAST_MSFILTER"),
+        (0x31, "IPV6_RECVPKTINFO"),
+        (0x32, "IPV6_PKTINFO"),
+        (0x33, "IPV6_RECVHOPLIMIT"),
+        (0x34, "IPV6_HOPLIMIT"),
+        (0x35, "IPV6_RECVHOPOPTS"),
+        (0x36, "IPV6_HOPOPTS"),
+        (0x37, "IPV6_RTHDRDSTOPTS"),
+        (0x38, "IPV6_RECVRTHDR"),
+        (0x39, "IPV6_RTHDR"),
+        (0x3a, "IPV6_RECVDSTOPTS"),
+        (0x3b, "IPV6_DSTOPTS"),
+        (0x3c, "IPV6_RECVPATHMTU"),
+        (0x3d, "IPV6_PATHMTU"),
+        (0x3e, "IPV6_DONTFRAG"),
+        (0x3f, "IPV6_USE_MIN_MTU"),
+        (0x42, "IPV6_RECVTCLASS"),
+        (0x43, "IPV6_TCLASS"),
+        (0x46, "IPV6_AUTOFLOWLABEL"),
+        (0x48, "IPV6_ADDR_PREFERENCES"),
+        (0x49, "IPV6_MINHOPCOUNT"),
+        (0x4a, "IPV6_ORIGDSTADDR"),
+        (0x4b, "IPV6_TRANSPARENT"),
+        (0x4c, "IPV6_UNICAST_IF"),
+        (0x4d, "IPV6_RECVFRAGSIZE"),
+        (0x4e, "IPV6_FREEBIND"),
+        (0x40, "IP6T_SO_SET_REPLACE"),
+        (0x41, "IP6T_SO_SET_ADD_COUNTERS"),
+    ],
+    unknown: Some("IPV6_???"),
+};
+
+/// `sock_vsock_options` (enumeration).
+pub(crate) static SOCK_VSOCK_OPTIONS: Xlat = Xlat {
+    entries: &[
+        (0x0, "SO_VM_SOCKETS_BUFFER_SIZE"),
+        (0x1, "SO_VM_SOCKETS_BUFFER_MIN_SIZE"),
+        (0x2, "SO_VM_SOCKETS_BUFFER_MAX_SIZE"),
+        (0x3, "SO_VM_SOCKETS_PEER_HOST_VM_ID"),
+        (0x5, "SO_VM_SOCKETS_TRUSTED"),
+        (0x6, "SO_VM_SOCKETS_CONNECT_TIMEOUT_OLD"),
+        (0x7, "SO_VM_SOCKETS_NONBLOCK_TXRX"),
+        (0x8, "SO_VM_SOCKETS_CONNECT_TIMEOUT_NEW"),
+    ],
+    unknown: Some("SO_VM_???"),
+};
+
+/// `sock_ipx_options` (enumeration).
+pub(crate) static SOCK_IPX_OPTIONS: Xlat = Xlat {
+    entries: &[(0x1, "IPX_TYPE")],
+    unknown: Some("IPX_???"),
+};
+
+/// `sock_ax25_options` (enumeration).
+pub(crate) static SOCK_AX25_OPTIONS: Xlat = Xlat {
+    entries: &[
+        (0x1, "AX25_WINDOW"),
+        (0x2, "AX25_T1"),
+        (0x3, "AX25_N2"),
+        (0x4, "AX25_T3"),
+        (0x5, "AX25_T2"),
+        (0x6, "AX25_BACKOFF"),
+        (0x7, "AX25_EXTSEQ"),
+        (0x8, "AX25_PIDINCL"),
+        (0x9, "AX25_IDLE"),
+        (0xa, "AX25_PACLEN"),
+        (0xc, "AX25_IAMDIGI"),
+        (0x19, "SO_BINDTODEVICE"),
+    ],
+    unknown: Some("AX25_???"),
+};
+
+/// `sock_packet_options` (enumeration).
+pub(crate) static SOCK_PACKET_OPTIONS: Xlat = Xlat {
+    entries: &[
+        (0x1, "PACKET_ADD_MEMBERSHIP"),
+        (0x2, "PACKET_DROP_MEMBERSHIP"),
+        (0x3, "PACKET_RECV_OUTPUT"),
+        (0x5, "PACKET_RX_RING"),
+        (0x6, "PACKET_STATISTICS"),
+        (0x7, "PACKET_COPY_THRESH"),
+        (0x8, "PACKET_AUXDATA"),
+        (0x9, "PACKET_ORIGDEV"),
+        (0xa, "PACKET_VERSION"),
+        (0xb, "PACKET_HDRLEN"),
+        (0xc, "PACKET_RESERVE"),
+        (0xd, "PACKET_TX_RING"),
+        (0xe, "PACKET_LOSS"),
+        (0xf, "PACKET_VNET_HDR"),
+        (0x10, "PACKET_TX_TIMESTAMP"),
+        (0x11, "PACKET_TIMESTAMP"),
+        (0x12, "PACKET_FANOUT"),
+        (0x13, "PACKET_TX_HAS_OFF"),
+        (0x14, "PACKET_QDISC_BYPASS"),
+        (0x15, "PACKET_ROLLOVER_STATS"),
+        (0x16, "PACKET_FANOUT_DATA"),
+        (0x17, "PACKET_IGNORE_OUTGOING"),
+    ],
+    unknown: Some("PACKET_???"),
+};
+
+/// `sock_tcp_options` (enumeration).
+pub(crate) static SOCK_TCP_OPTIONS: Xlat = Xlat {
+    entries: &[
+        (0x1, "TCP_NODELAY"),
+        (0x2, "TCP_MAXSEG"),
+        (0x3, "TCP_CORK"),
+        (0x4, "TCP_KEEPIDLE"),
+        (0x5, "TCP_KEEPINTVL"),
+        (0x6, "TCP_KEEPCNT"),
+        (0x7, "TCP_SYNCNT"),
+        (0x8, "TCP_LINGER2"),
+        (0x9, "TCP_DEFER_ACCEPT"),
+        (0xa, "TCP_WINDOW_CLAMP"),
+        (0xb, "TCP_INFO"),
+        (0xc, "TCP_QUICKACK"),
+        (0xd, "TCP_CONGESTION"),
+        (0xe, "TCP_MD5SIG"),
+        (0xf, "TCP_COOKIE_TRANSACTIONS"),
+        (0x10, "TCP_THIN_LINEAR_TIMEOUTS"),
+        (0x11, "TCP_THIN_DUPACK"),
+        (0x12, "TCP_USER_TIMEOUT"),
+        (0x13, "TCP_REPAIR"),
+        (0x14, "TCP_REPAIR_QUEUE"),
+        (0x15, "TCP_QUEUE_SEQ"),
+        (0x16, "TCP_REPAIR_OPTIONS"),
+        (0x17, "TCP_FASTOPEN"),
+        (0x18, "TCP_TIMESTAMP"),
+        (0x19, "TCP_NOTSENT_LOWAT"),
+        (0x1a, "TCP_CC_INFO"),
+        (0x1b, "TCP_SAVE_SYN"),
+        (0x1c, "TCP_SAVED_SYN"),
+        (0x1d, "TCP_REPAIR_WINDOW"),
+        (0x1e, "TCP_FASTOPEN_CONNECT"),
+        (0x1f, "TCP_ULP"),
+        (0x20, "TCP_MD5SIG_EXT"),
+        (0x21, "TCP_FASTOPEN_KEY"),
+        (0x22, "TCP_FASTOPEN_NO_COOKIE"),
+        (0x23, "TCP_ZEROCOPY_RECEIVE"),
+        (0x24, "TCP_INQ"),
+        (0x25, "TCP_TX_DELAY"),
+    ],
+    unknown: Some("TCP_???"),
+};
+
+/// `sock_can_raw_options` (enumeration).
+pub(crate) static SOCK_CAN_RAW_OPTIONS: Xlat = Xlat {
+    entries: &[
+        (0x1, "CAN_RAW_FILTER"),
+        (0x2, "CAN_RAW_ERR_FILTER"),
+        (0x3, "CAN_RAW_LOOPBACK"),
+        (0x4, "CAN_RAW_RECV_OWN_MSGS"),
+        (0x5, "CAN_RAW_FD_FRAMES"),
+        (0x6, "CAN_RAW_JOIN_FILTERS"),
+    ],
+    unknown: Some("CAN_RAW_???"),
+};
+
+/// `sock_sctp_options` (enumeration).
+pub(crate) static SOCK_SCTP_OPTIONS: Xlat = Xlat {
+    entries: &[
+        (0x0, "SCTP_RTOINFO"),
+        (0x1, "SCTP_ASSOCINFO"),
+        (0x2, "SCTP_INITMSG"),
+        (0x3, "SCTP_NODELAY"),
+        (0x4, "SCTP_AUTOCLOSE"),
+        (0x5, "SCTP_SET_PEER_PRIMARY_ADDR"),
+        (0x6, "SCTP_PRIMARY_ADDR"),
+        (0x7, "SCTP_ADAPTATION_LAYER"),
+        (0x8, "SCTP_DISABLE_FRAGMENTS"),
+        (0x9, "SCTP_PEER_ADDR_PARAMS"),
+        (0xa, "SCTP_DEFAULT_SEND_PARAM"),
+        (0xb, "SCTP_EVENTS"),
+        (0xc, "SCTP_I_WANT_MAPPED_V4_ADDR"),
+        (0xd, "SCTP_MAXSEG"),
+        (0xe, "SCTP_STATUS"),
+        (0xf, "SCTP_GET_PEER_ADDR_INFO"),
+        (0x10, "SCTP_DELAYED_SACK"),
+        (0x11, "SCTP_CONTEXT"),
+        (0x12, "SCTP_FRAGMENT_INTERLEAVE"),
+        (0x13, "SCTP_PARTIAL_DELIVERY_POINT"),
+        (0x14, "SCTP_MAX_BURST"),
+        (0x15, "SCTP_AUTH_CHUNK"),
+        (0x16, "SCTP_HMAC_IDENT"),
+        (0x17, "SCTP_AUTH_KEY"),
+        (0x18, "SCTP_AUTH_ACTIVE_KEY"),
+        (0x19, "SCTP_AUTH_DELETE_KEY"),
+        (0x1a, "SCTP_PEER_AUTH_CHUNKS"),
+        (0x1b, "SCTP_LOCAL_AUTH_CHUNKS"),
+        (0x1c, "SCTP_GET_ASSOC_NUMBER"),
+        (0x1d, "SCTP_GET_ASSOC_ID_LIST"),
+        (0x1e, "SCTP_AUTO_ASCONF"),
+        (0x1f, "SCTP_PEER_ADDR_THLDS"),
+        (0x20, "SCTP_RECVRCVINFO"),
+        (0x21, "SCTP_RECVNXTINFO"),
+        (0x22, "SCTP_DEFAULT_SNDINFO"),
+        (0x23, "SCTP_AUTH_DEACTIVATE_KEY"),
+        (0x24, "SCTP_REUSE_PORT"),
+        (0x25, "SCTP_PEER_ADDR_THLDS_V2"),
+        (0x64, "SCTP_SOCKOPT_BINDX_ADD"),
+        (0x65, "SCTP_SOCKOPT_BINDX_REM"),
+        (0x66, "SCTP_SOCKOPT_PEELOFF"),
+        (0x67, "SCTP_GET_PEER_ADDRS_NUM_OLD"),
+        (0x68, "SCTP_GET_PEER_ADDRS_OLD"),
+        (0x69, "SCTP_GET_LOCAL_ADDRS_NUM_OLD"),
+        (0x6a, "SCTP_GET_LOCAL_ADDRS_OLD"),
+        (0x6b, "SCTP_SOCKOPT_CONNECTX_OLD"),
+        (0x6c, "SCTP_GET_PEER_ADDRS"),
+        (0x6d, "SCTP_GET_LOCAL_ADDRS"),
+        (0x6e, "SCTP_SOCKOPT_CONNECTX"),
+        (0x6f, "SCTP_SOCKOPT_CONNECTX3"),
+        (0x70, "SCTP_GET_ASSOC_STATS"),
+        (0x71, "SCTP_PR_SUPPORTED"),
+        (0x72, "SCTP_DEFAULT_PRINFO"),
+        (0x73, "SCTP_PR_ASSOC_STATUS"),
+        (0x74, "SCTP_PR_STREAM_STATUS"),
+        (0x75, "SCTP_RECONFIG_SUPPORTED"),
+        (0x76, "SCTP_ENABLE_STREAM_RESET"),
+        (0x77, "SCTP_RESET_STREAMS"),
+        (0x78, "SCTP_RESET_ASSOC"),
+        (0x79, "SCTP_ADD_STREAMS"),
+        (0x7a, "SCTP_SOCKOPT_PEELOFF_FLAGS"),
+        (0x7b, "SCTP_STREAM_SCHEDULER"),
+        (0x7c, "SCTP_STREAM_SCHEDULER_VALUE"),
+        (0x7d, "SCTP_INTERLEAVING_SUPPORTED"),
+        (0x7e, "SCTP_SENDMSG_CONNECT"),
+        (0x7f, "SCTP_EVENT"),
+        (0x80, "SCTP_ASCONF_SUPPORTED"),
+        (0x81, "SCTP_AUTH_SUPPORTED"),
+        (0x82, "SCTP_ECN_SUPPORTED"),
+        (0x83, "SCTP_EXPOSE_POTENTIALLY_FAILED_STATE"),
+        (0x84, "SCTP_REMOTE_UDP_ENCAPS_PORT"),
+        (0x85, "SCTP_PLPMTUD_PROBE_INTERVAL"),
+    ],
+    unknown: Some("SCTP_???"),
+};
+
+/// `sock_raw_options` (enumeration).
+pub(crate) static SOCK_RAW_OPTIONS: Xlat = Xlat {
+    entries: &[(0x1, "ICMP_FILTER")],
+    unknown: Some("RAW_???"),
+};
+
+/// `sock_netlink_options` (enumeration).
+pub(crate) static SOCK_NETLINK_OPTIONS: Xlat = Xlat {
+    entries: &[
+        (0x1, "NETLINK_ADD_MEMBERSHIP"),
+        (0x2, "NETLINK_DROP_MEMBERSHIP"),
+        (0x3, "NETLINK_PKTINFO"),
+        (0x4, "NETLINK_BROADCAST_ERROR"),
+        (0x5, "NETLINK_NO_ENOBUFS"),
+        (0x6, "NETLINK_RX_RING"),
+        (0x7, "NETLINK_TX_RING"),
+        (0x8, "NETLINK_LISTEN_ALL_NSID"),
+        (0x9, "NETLINK_LIST_MEMBERSHIPS"),
+        (0xa, "NETLINK_CAP_ACK"),
+        (0xb, "NETLINK_EXT_ACK"),
+        (0xc, "NETLINK_GET_STRICT_CHK"),
+    ],
+    unknown: Some("NETLINK_???"),
+};
+
+/// `sock_udp_options` (enumeration).
+pub(crate) static SOCK_UDP_OPTIONS: Xlat = Xlat {
+    entries: &[
+        (0x1, "UDP_CORK"),
+        (0x64, "UDP_ENCAP"),
+        (0x65, "UDP_NO_CHECK6_TX"),
+        (0x66, "UDP_NO_CHECK6_RX"),
+        (0x67, "UDP_SEGMENT"),
+        (0x68, "UDP_GRO"),
+    ],
+    unknown: Some("UDP_???"),
+};
+
+/// `sock_irda_options` (enumeration).
+pub(crate) static SOCK_IRDA_OPTIONS: Xlat = Xlat {
+    entries: &[
+        (0x1, "IRLMP_ENUMDEVICES"),
+        (0x2, "IRLMP_IAS_SET"),
+        (0x3, "IRLMP_IAS_QUERY"),
+        (0x4, "IRLMP_HINTS_SET"),
+        (0x5, "IRLMP_QOS_SET"),
+        (0x6, "IRLMP_QOS_GET"),
+        (0x7, "IRLMP_MAX_SDU_SIZE"),
+        (0x8, "IRLMP_IAS_GET"),
+        (0x9, "IRLMP_IAS_DEL"),
+        (0xa, "IRLMP_HINT_MASK_SET"),
+        (0xb, "IRLMP_WAITDEVICE"),
+    ],
+    unknown: Some("IRLMP_???"),
+};
+
+/// `sock_llc_options` (enumeration).
+pub(crate) static SOCK_LLC_OPTIONS: Xlat = Xlat {
+    entries: &[
+        (0x0, "LLC_OPT_UNKNOWN"),
+        (0x1, "LLC_OPT_RETRY"),
+        (0x2, "LLC_OPT_SIZE"),
+        (0x3, "LLC_OPT_ACK_TMR_EXP"),
+        (0x4, "LLC_OPT_P_TMR_EXP"),
+        (0x5, "LLC_OPT_REJ_TMR_EXP"),
+        (0x6, "LLC_OPT_BUSY_TMR_EXP"),
+        (0x7, "LLC_OPT_TX_WIN"),
+        (0x8, "LLC_OPT_RX_WIN"),
+        (0x9, "LLC_OPT_PKTINFO"),
+    ],
+    unknown: Some("LLC_OPT_???"),
+};
+
+/// `sock_dccp_options` (enumeration).
+pub(crate) static SOCK_DCCP_OPTIONS: Xlat = Xlat {
+    entries: &[
+        (0x1, "DCCP_SOCKOPT_PACKET_SIZE"),
+        (0x2, "DCCP_SOCKOPT_SERVICE"),
+        (0x3, "DCCP_SOCKOPT_CHANGE_L"),
+        (0x4, "DCCP_SOCKOPT_CHANGE_R"),
+        (0x5, "DCCP_SOCKOPT_GET_CUR_MPS"),
+        (0x6, "DCCP_SOCKOPT_SERVER_TIMEWAIT"),
+        (0xa, "DCCP_SOCKOPT_SEND_CSCOV"),
+        (0xb, "DCCP_SOCKOPT_RECV_CSCOV"),
+        (0xc, "DCCP_SOCKOPT_AVAILABLE_CCIDS"),
+        (0xd, "DCCP_SOCKOPT_CCID"),
+        (0xe, "DCCP_SOCKOPT_TX_CCID"),
+        (0xf, "DCCP_SOCKOPT_RX_CCID"),
+        (0x10, "DCCP_SOCKOPT_QPOLICY_ID"),
+        (0x11, "DCCP_SOCKOPT_QPOLICY_TXQLEN"),
+        (0x80, "DCCP_SOCKOPT_CCID_RX_INFO"),
+        (0xc0, "DCCP_SOCKOPT_CCID_TX_INFO"),
+    ],
+    unknown: Some("DCCP_SOCKOPT_???"),
+};
+
+/// `sock_tipc_options` (enumeration).
+pub(crate) static SOCK_TIPC_OPTIONS: Xlat = Xlat {
+    entries: &[
+        (0x7f, "TIPC_IMPORTANCE"),
+        (0x80, "TIPC_SRC_DROPPABLE"),
+        (0x81, "TIPC_DEST_DROPPABLE"),
+        (0x82, "TIPC_CONN_TIMEOUT"),
+        (0x83, "TIPC_NODE_RECVQ_DEPTH"),
+        (0x84, "TIPC_SOCK_RECVQ_DEPTH"),
+        (0x85, "TIPC_MCAST_BROADCAST"),
+        (0x86, "TIPC_MCAST_REPLICAST"),
+        (0x87, "TIPC_GROUP_JOIN"),
+        (0x88, "TIPC_GROUP_LEAVE"),
+        (0x89, "TIPC_SOCK_RECVQ_USED"),
+        (0x8a, "TIPC_NODELAY"),
+    ],
+    unknown: Some("TIPC_???"),
+};
+
+/// `sock_rxrpc_options` (enumeration).
+pub(crate) static SOCK_RXRPC_OPTIONS: Xlat = Xlat {
+    entries: &[
+        (0x1, "RXRPC_SECURITY_KEY"),
+        (0x2, "RXRPC_SECURITY_KEYRING"),
+        (0x3, "RXRPC_EXCLUSIVE_CONNECTION"),
+        (0x4, "RXRPC_MIN_SECURITY_LEVEL"),
+        (0x5, "RXRPC_UPGRADEABLE_SERVICE"),
+        (0x6, "RXRPC_SUPPORTED_CMSG"),
+    ],
+    unknown: Some("RXRPC_???"),
+};
+
+/// `sock_pppol2tp_options` (enumeration).
+pub(crate) static SOCK_PPPOL2TP_OPTIONS: Xlat = Xlat {
+    entries: &[
+        (0x1, "PPPOL2TP_SO_DEBUG"),
+        (0x2, "PPPOL2TP_SO_RECVSEQ"),
+        (0x3, "PPPOL2TP_SO_SENDSEQ"),
+        (0x4, "PPPOL2TP_SO_LNSMODE"),
+        (0x5, "PPPOL2TP_SO_REORDERTO"),
+    ],
+    unknown: Some("PPPOL2TP_SO_???"),
+};
+
+/// `sock_bluetooth_options` (enumeration).
+pub(crate) static SOCK_BLUETOOTH_OPTIONS: Xlat = Xlat {
+    entries: &[
+        (0x4, "BT_SECURITY"),
+        (0x7, "BT_DEFER_SETUP"),
+        (0x8, "BT_FLUSHABLE"),
+        (0x9, "BT_POWER"),
+        (0xa, "BT_CHANNEL_POLICY"),
+        (0xb, "BT_VOICE"),
+        (0xc, "BT_SNDMTU"),
+        (0xd, "BT_RCVMTU"),
+    ],
+    unknown: Some("BT_???"),
+};
+
+/// `sock_pnp_options` (enumeration).
+pub(crate) static SOCK_PNP_OPTIONS: Xlat = Xlat {
+    entries: &[
+        (0x1, "PNPIPE_ENCAP"),
+        (0x2, "PNPIPE_IFINDEX"),
+        (0x3, "PNPIPE_HANDLE"),
+        (0x4, "PNPIPE_INITSTATE"),
+    ],
+    unknown: Some("PNPIPE_???"),
+};
+
+/// `sock_rds_options` (enumeration).
+pub(crate) static SOCK_RDS_OPTIONS: Xlat = Xlat {
+    entries: &[
+        (0x1, "RDS_CANCEL_SENT_TO"),
+        (0x2, "RDS_GET_MR"),
+        (0x3, "RDS_FREE_MR"),
+        (0x4, "RDS_BARRIER"),
+        (0x5, "RDS_RECVERR"),
+        (0x6, "RDS_CONG_MONITOR"),
+        (0x7, "RDS_GET_MR_FOR_DEST"),
+        (0x8, "SO_RDS_TRANSPORT"),
+        (0xa, "SO_RDS_MSG_RXPATH_LATENCY"),
+        (0x1d, "SO_TIMESTAMP_OLD"),
+        (0x2710, "RDS_INFO_COUNTERS"),
+        (0x2711, "RDS_INFO_CONNECTIONS"),
+        (0x2712, "RDS_INFO_FLOWS"),
+        (0x2713, "RDS_INFO_SEND_MESSAGES"),
+        (0x2714, "RDS_INFO_RETRANS_MESSAGES"),
+        (0x2715, "RDS_INFO_RECV_MESSAGES"),
+        (0x2716, "RDS_INFO_SOCKETS"),
+        (0x2717, "RDS_INFO_TCP_SOCKETS"),
+        (0x2718, "RDS_INFO_IB_CONNECTIONS"),
+        (0x2719, "RDS_INFO_CONNECTION_STATS"),
+        (0x271a, "RDS_INFO_IWARP_CONNECTIONS"),
+    ],
+    unknown: Some("RDS_???"),
+};
+
+/// `sock_iucv_options` (enumeration).
+pub(crate) static SOCK_IUCV_OPTIONS: Xlat = Xlat {
+    entries: &[
+        (0x80, "SO_IPRMDATA_MSG"),
+        (0x1000, "SO_MSGLIMIT"),
+        (0x800, "SO_MSGSIZE"),
+    ],
+    unknown: Some("SO_???"),
+};
+
+/// `sock_caif_options` (enumeration).
+pub(crate) static SOCK_CAIF_OPTIONS: Xlat = Xlat {
+    entries: &[
+        (0x7f, "CAIFSO_LINK_SELECT"),
+        (0x80, "CAIFSO_REQ_PARAM"),
+        (0x81, "CAIFSO_RSP_PARAM"),
+    ],
+    unknown: Some("CAIFSO_???"),
+};
+
+/// `sock_alg_options` (enumeration).
+pub(crate) static SOCK_ALG_OPTIONS: Xlat = Xlat {
+    entries: &[
+        (0x1, "ALG_SET_KEY"),
+        (0x2, "ALG_SET_IV"),
+        (0x3, "ALG_SET_OP"),
+        (0x4, "ALG_SET_AEAD_ASSOCLEN"),
+        (0x5, "ALG_SET_AEAD_AUTHSIZE"),
+        (0x6, "ALG_SET_DRBG_ENTROPY"),
+    ],
+    unknown: Some("ALG_???"),
+};
+
+/// `sock_nfcllcp_options` (enumeration).
+pub(crate) static SOCK_NFCLLCP_OPTIONS: Xlat = Xlat {
+    entries: &[
+        (0x0, "NFC_LLCP_RW"),
+        (0x1, "NFC_LLCP_MIUX"),
+        (0x2, "NFC_LLCP_REMOTE_MIU"),
+        (0x3, "NFC_LLCP_REMOTE_LTO"),
+        (0x4, "NFC_LLCP_REMOTE_RW"),
+    ],
+    unknown: Some("NFC_LLCP_???"),
+};
+
+/// `sock_kcm_options` (enumeration).
+pub(crate) static SOCK_KCM_OPTIONS: Xlat = Xlat {
+    entries: &[(0x1, "KCM_RECV_DISABLE")],
+    unknown: Some("KCM_???"),
+};
+
+/// `sock_tls_options` (enumeration).
+pub(crate) static SOCK_TLS_OPTIONS: Xlat = Xlat {
+    entries: &[(0x1, "TLS_TX"), (0x2, "TLS_RX")],
+    unknown: Some("TLS_???"),
+};
+
+/// `sock_xdp_options` (enumeration).
+pub(crate) static SOCK_XDP_OPTIONS: Xlat = Xlat {
+    entries: &[
+        (0x1, "XDP_MMAP_OFFSETS"),
+        (0x2, "XDP_RX_RING"),
+        (0x3, "XDP_TX_RING"),
+        (0x4, "XDP_UMEM_REG"),
+        (0x5, "XDP_UMEM_FILL_RING"),
+        (0x6, "XDP_UMEM_COMPLETION_RING"),
+        (0x7, "XDP_STATISTICS"),
+        (0x8, "XDP_OPTIONS"),
+    ],
+    unknown: Some("XDP_???"),
+};
+
+/// `scmvals` (enumeration).
+pub(crate) static SCMVALS: Xlat = Xlat {
+    entries: &[
+        (0x1, "SCM_RIGHTS"),
+        (0x2, "SCM_CREDENTIALS"),
+        (0x3, "SCM_SECURITY"),
+        (0x29, "SO_WIFI_STATUS"),
+        (0x3d, "SO_TXTIME"),
+        (0x1d, "SO_TIMESTAMP_OLD"),
+        (0x23, "SO_TIMESTAMPNS_OLD"),
+        (0x25, "SO_TIMESTAMPING_OLD"),
+        (0x3f, "SO_TIMESTAMP_NEW"),
+        (0x40, "SO_TIMESTAMPNS_NEW"),
+        (0x41, "SO_TIMESTAMPING_NEW"),
+        (0x36, "SCM_TIMESTAMPING_OPT_STATS"),
+        (0x3a, "SCM_TIMESTAMPING_PKTINFO"),
+    ],
+    unknown: Some("SCM_???"),
+};
+
+/// `ip_cmsg_types` (enumeration).
+pub(crate) static IP_CMSG_TYPES: Xlat = Xlat {
+    entries: &[
+        (0x1, "IP_TOS"),
+        (0x2, "IP_TTL"),
+        (0x6, "IP_RECVOPTS"),
+        (0x7, "IP_RETOPTS"),
+        (0x8, "IP_PKTINFO"),
+        (0xb, "IP_RECVERR"),
+        (0x14, "IP_ORIGDSTADDR"),
+        (0x17, "IP_CHECKSUM"),
+        (0x3, "SCM_SECURITY"),
+    ],
+    unknown: Some("IP_???"),
+};
+
+/// `af_packet_types` (enumeration).
+pub(crate) static AF_PACKET_TYPES: Xlat = Xlat {
+    entries: &[
+        (0x0, "PACKET_HOST"),
+        (0x1, "PACKET_BROADCAST"),
+        (0x2, "PACKET_MULTICAST"),
+        (0x3, "PACKET_OTHERHOST"),
+        (0x4, "PACKET_OUTGOING"),
+        (0x5, "PACKET_LOOPBACK"),
+        (0x6, "PACKET_USER"),
+        (0x7, "PACKET_KERNEL"),
+    ],
+    unknown: Some("PACKET_???"),
+};
+
+/// `arp_hardware_types` (enumeration).
+pub(crate) static ARP_HARDWARE_TYPES: Xlat = Xlat {
+    entries: &[
+        (0x0, "ARPHRD_NETROM"),
+        (0x1, "ARPHRD_ETHER"),
+        (0x2, "ARPHRD_EETHER"),
+        (0x3, "ARPHRD_AX25"),
+        (0x4, "ARPHRD_PRONET"),
+        (0x5, "ARPHRD_CHAOS"),
+        (0x6, "ARPHRD_IEEE802"),
+        (0x7, "ARPHRD_ARCNET"),
+        (0x8, "ARPHRD_APPLETLK"),
+        (0xf, "ARPHRD_DLCI"),
+        (0x13, "ARPHRD_ATM"),
+        (0x17, "ARPHRD_METRICOM"),
+        (0x18, "ARPHRD_IEEE1394"),
+        (0x1b, "ARPHRD_EUI64"),
+        (0x20, "ARPHRD_INFINIBAND"),
+        (0x100, "ARPHRD_SLIP"),
+        (0x101, "ARPHRD_CSLIP"),
+        (0x102, "ARPHRD_SLIP6"),
+        (0x103, "ARPHRD_CSLIP6"),
+        (0x104, "ARPHRD_RSRVD"),
+        (0x108, "ARPHRD_ADAPT"),
+        (0x10e, "ARPHRD_ROSE"),
+        (0x10f, "ARPHRD_X25"),
+        (0x110, "ARPHRD_HWX25"),
+        (0x118, "ARPHRD_CAN"),
+        (0x122, "ARPHRD_MCTP"),
+        (0x200, "ARPHRD_PPP"),
+        (0x201, "ARPHRD_CISCO"),
+        (0x204, "ARPHRD_LAPB"),
+        (0x205, "ARPHRD_DDCMP"),
+        (0x206, "ARPHRD_RAWHDLC"),
+        (0x207, "ARPHRD_RAWIP"),
+        (0x300, "ARPHRD_TUNNEL"),
+        (0x301, "ARPHRD_TUNNEL6"),
+        (0x302, "ARPHRD_FRAD"),
+        (0x303, "ARPHRD_SKIP"),
+        (0x304, "ARPHRD_LOOPBACK"),
+        (0x305, "ARPHRD_LOCALTLK"),
+        (0x306, "ARPHRD_FDDI"),
+        (0x307, "ARPHRD_BIF"),
+        (0x308, "ARPHRD_SIT"),
+        (0x309, "ARPHRD_IPDDP"),
+        (0x30a, "ARPHRD_IPGRE"),
+        (0x30b, "ARPHRD_PIMREG"),
+        (0x30c, "ARPHRD_HIPPI"),
+        (0x30d, "ARPHRD_ASH"),
+        (0x30e, "ARPHRD_ECONET"),
+        (0x30f, "ARPHRD_IRDA"),
+        (0x310, "ARPHRD_FCPP"),
+        (0x311, "ARPHRD_FCAL"),
+        (0x312, "ARPHRD_FCPL"),
+        (0x313, "ARPHRD_FCFABRIC"),
+        (0x320, "ARPHRD_IEEE802_TR"),
+        (0x321, "ARPHRD_IEEE80211"),
+        (0x322, "ARPHRD_IEEE80211_PRISM"),
+        (0x323, "ARPHRD_IEEE80211_RADIOTAP"),
+        (0x324, "ARPHRD_IEEE802154"),
+        (0x325, "ARPHRD_IEEE802154_MONITOR"),
+        (0x334, "ARPHRD_PHONET"),
+        (0x335, "ARPHRD_PHONET_PIPE"),
+        (0x336, "ARPHRD_CAIF"),
+        (0x337, "ARPHRD_IP6GRE"),
+        (0x338, "ARPHRD_NETLINK"),
+        (0x339, "ARPHRD_6LOWPAN"),
+        (0x33a, "ARPHRD_VSOCKMON"),
+        (0xfffe, "ARPHRD_NONE"),
+        (0xffff, "ARPHRD_VOID"),
+    ],
+    unknown: Some("ARPHRD_???"),
+};
+
+/// `packet_mreq_type` (enumeration).
+pub(crate) static PACKET_MREQ_TYPE: Xlat = Xlat {
+    entries: &[
+        (0x0, "PACKET_MR_MULTICAST"),
+        (0x1, "PACKET_MR_PROMISC"),
+        (0x2, "PACKET_MR_ALLMULTI"),
+        (0x3, "PACKET_MR_UNICAST"),
+    ],
+    unknown: Some("PACKET_MR_???"),
+};
+
+/// `sockopt_txrehash_vals` (enumeration).
+pub(crate) static SOCKOPT_TXREHASH_VALS: Xlat = Xlat {
+    entries: &[
+        (0x0, "SOCK_TXREHASH_DISABLED"),
+        (0x1, "SOCK_TXREHASH_ENABLED"),
+        (0xff, "SOCK_TXREHASH_DEFAULT"),
+    ],
+    unknown: Some("SOCK_TXREHASH_???"),
+};
+
+/// `icmp_filter_flags` (enumeration).
+pub(crate) static ICMP_FILTER_FLAGS: Xlat = Xlat {
+    entries: &[
+        (0x0, "ICMP_ECHOREPLY"),
+        (0x3, "ICMP_DEST_UNREACH"),
+        (0x4, "ICMP_SOURCE_QUENCH"),
+        (0x5, "ICMP_REDIRECT"),
+        (0x8, "ICMP_ECHO"),
+        (0xb, "ICMP_TIME_EXCEEDED"),
+        (0xc, "ICMP_PARAMETERPROB"),
+        (0xd, "ICMP_TIMESTAMP"),
+        (0xe, "ICMP_TIMESTAMPREPLY"),
+        (0xf, "ICMP_INFO_REQUEST"),
+        (0x10, "ICMP_INFO_REPLY"),
+        (0x11, "ICMP_ADDRESS"),
+        (0x12, "ICMP_ADDRESSREPLY"),
+    ],
+    unknown: Some("ICMP_???"),
+};
+
+/// `bpf_class` (enumeration).
+pub(crate) static BPF_CLASS: Xlat = Xlat {
+    entries: &[
+        (0x0, "BPF_LD"),
+        (0x1, "BPF_LDX"),
+        (0x2, "BPF_ST"),
+        (0x3, "BPF_STX"),
+        (0x4, "BPF_ALU"),
+        (0x5, "BPF_JMP"),
+        (0x6, "BPF_RET"),
+        (0x7, "BPF_MISC"),
+    ],
+    unknown: Some("BPF_???"),
+};
+
+/// `bpf_miscop` (enumeration).
+pub(crate) static BPF_MISCOP: Xlat = Xlat {
+    entries: &[(0x0, "BPF_TAX"), (0x80, "BPF_TXA")],
+    unknown: Some("BPF_???"),
+};
+
+/// `bpf_mode` (enumeration).
+pub(crate) static BPF_MODE: Xlat = Xlat {
+    entries: &[
+        (0x0, "BPF_IMM"),
+        (0x20, "BPF_ABS"),
+        (0x40, "BPF_IND"),
+        (0x60, "BPF_MEM"),
+        (0x80, "BPF_LEN"),
+        (0xa0, "BPF_MSH"),
+        (0xc0, "BPF_XADD"),
+    ],
+    unknown: Some("BPF_???"),
+};
+
+/// `bpf_op_alu` (enumeration).
+pub(crate) static BPF_OP_ALU: Xlat = Xlat {
+    entries: &[
+        (0x0, "BPF_ADD"),
+        (0x10, "BPF_SUB"),
+        (0x20, "BPF_MUL"),
+        (0x30, "BPF_DIV"),
+        (0x40, "BPF_OR"),
+        (0x50, "BPF_AND"),
+        (0x60, "BPF_LSH"),
+        (0x70, "BPF_RSH"),
+        (0x80, "BPF_NEG"),
+        (0x90, "BPF_MOD"),
+        (0xa0, "BPF_XOR"),
+        (0xb0, "BPF_MOV"),
+        (0xc0, "BPF_ARSH"),
+        (0xd0, "BPF_END"),
+    ],
+    unknown: Some("BPF_???"),
+};
+
+/// `bpf_op_jmp` (enumeration).
+pub(crate) static BPF_OP_JMP: Xlat = Xlat {
+    entries: &[
+        (0x0, "BPF_JA"),
+        (0x10, "BPF_JEQ"),
+        (0x20, "BPF_JGT"),
+        (0x30, "BPF_JGE"),
+        (0x40, "BPF_JSET"),
+        (0x50, "BPF_JNE"),
+        (0x60, "BPF_JSGT"),
+        (0x70, "BPF_JSGE"),
+        (0x80, "BPF_CALL"),
+        (0x90, "BPF_EXIT"),
+        (0xa0, "BPF_JLT"),
+        (0xb0, "BPF_JLE"),
+        (0xc0, "BPF_JSLT"),
+        (0xd0, "BPF_JSLE"),
+    ],
+    unknown: Some("BPF_???"),
+};
+
+/// `bpf_rval` (enumeration).
+pub(crate) static BPF_RVAL: Xlat = Xlat {
+    entries: &[(0x0, "BPF_K"), (0x8, "BPF_X"), (0x10, "BPF_A")],
+    unknown: Some("BPF_???"),
+};
+
+/// `bpf_size` (enumeration).
+pub(crate) static BPF_SIZE: Xlat = Xlat {
+    entries: &[
+        (0x0, "BPF_W"),
+        (0x8, "BPF_H"),
+        (0x10, "BPF_B"),
+        (0x18, "BPF_DW"),
+    ],
+    unknown: Some("BPF_???"),
+};
+
+/// `bpf_src` (enumeration).
+pub(crate) static BPF_SRC: Xlat = Xlat {
+    entries: &[(0x0, "BPF_K"), (0x8, "BPF_X")],
+    unknown: Some("BPF_???"),
+};
+
+/// `skf_ad` (enumeration).
+pub(crate) static SKF_AD: Xlat = Xlat {
+    entries: &[
+        (0x0, "SKF_AD_PROTOCOL"),
+        (0x4, "SKF_AD_PKTTYPE"),
+        (0x8, "SKF_AD_IFINDEX"),
+        (0xc, "SKF_AD_NLATTR"),
+        (0x10, "SKF_AD_NLATTR_NEST"),
+        (0x14, "SKF_AD_MARK"),
+        (0x18, "SKF_AD_QUEUE"),
+        (0x1c, "SKF_AD_HATYPE"),
+        (0x20, "SKF_AD_RXHASH"),
+        (0x24, "SKF_AD_CPU"),
+        (0x28, "SKF_AD_ALU_XOR_X"),
+        (0x2c, "SKF_AD_VLAN_TAG"),
+        (0x30, "SKF_AD_VLAN_TAG_PRESENT"),
+        (0x34, "SKF_AD_PAY_OFFSET"),
+        (0x38, "SKF_AD_RANDOM"),
+        (0x3c, "SKF_AD_VLAN_TPID"),
+    ],
+    unknown: Some("SKF_AD_???"),
+};
+
+/// `vsock_cids` (enumeration).
+pub(crate) static VSOCK_CIDS: Xlat = Xlat {
+    entries: &[
+        (0x0, "VMADDR_CID_HYPERVISOR"),
+        (0x1, "VMADDR_CID_LOCAL"),
+        (0x2, "VMADDR_CID_HOST"),
+        (0xffffffff, "VMADDR_CID_ANY"),
+    ],
+    unknown: None,
+};
+
+/// `vsock_ports` (enumeration).
+pub(crate) static VSOCK_PORTS: Xlat = Xlat {
+    entries: &[(0xffffffff, "VMADDR_PORT_ANY")],
+    unknown: None,
+};
+
+/// `vsock_flags` (flags).
+pub(crate) static VSOCK_FLAGS: Xlat = Xlat {
+    entries: &[(0x1, "VMADDR_FLAG_TO_HOST")],
+    unknown: Some("VMADDR_FLAG_???"),
+};
+
+/// `alg_sockaddr_flags` (flags).
+pub(crate) static ALG_SOCKADDR_FLAGS: Xlat = Xlat {
+    entries: &[(0x1000, "CRYPTO_ALG_KERN_DRIVER_ONLY")],
+    unknown: Some("CRYPTO_ALG_???"),
+};
+
+/// `xdp_sockaddr_flags` (flags).
+pub(crate) static XDP_SOCKADDR_FLAGS: Xlat = Xlat {
+    entries: &[
+        (0x1, "XDP_SHARED_UMEM"),
+        (0x2, "XDP_COPY"),
+        (0x4, "XDP_ZEROCOPY"),
+        (0x8, "XDP_USE_NEED_WAKEUP"),
+    ],
+    unknown: Some("XDP_???"),
+};
+
+/// `qipcrtr_nodes` (enumeration).
+pub(crate) static QIPCRTR_NODES: Xlat = Xlat {
+    entries: &[(0xffffffff, "QRTR_NODE_BCAST")],
+    unknown: None,
+};
+
+/// `qipcrtr_ports` (enumeration).
+pub(crate) static QIPCRTR_PORTS: Xlat = Xlat {
+    entries: &[(0xfffffffe, "QRTR_PORT_CTRL")],
+    unknown: None,
+};
+
+/// `mctp_nets` (enumeration).
+pub(crate) static MCTP_NETS: Xlat = Xlat {
+    entries: &[(0x0, "MCTP_NET_ANY")],
+    unknown: None,
+};
+
+/// `mctp_addrs` (enumeration).
+pub(crate) static MCTP_ADDRS: Xlat = Xlat {
+    entries: &[(0x0, "MCTP_ADDR_NULL"), (0xff, "MCTP_ADDR_ANY")],
+    unknown: None,
 };
 
 /// `clone_flags` (flags).

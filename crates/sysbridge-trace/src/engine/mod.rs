@@ -623,7 +623,6 @@ impl Engine {
         t.saved = 0;
         let mut ctx = Ctx {
             tid,
-            nr,
             args,
             sp,
             nargs,
@@ -710,7 +709,6 @@ impl Engine {
             Step::Exit | Step::Result => {
                 let mut ctx = Ctx {
                     tid,
-                    nr,
                     args: t.args,
                     sp: t.sp,
                     nargs: t.nargs,
@@ -889,7 +887,6 @@ impl Engine {
         let mut saved = 0;
         let mut ctx = Ctx {
             tid,
-            nr: 0,
             args: [0; 6],
             sp: 0,
             nargs: 0,

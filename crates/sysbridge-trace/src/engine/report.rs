@@ -81,9 +81,6 @@ pub(crate) fn result(out: &mut String, rval: i64, error: Option<Errno>, ret: &Re
         Ret::Dec => {
             let _ = write!(out, "{rval}");
         }
-        Ret::Udec => {
-            let _ = write!(out, "{}", rval as u64);
-        }
         Ret::Hex => write_hex(out, rval as u64),
         Ret::Oct => write_oct(out, rval as u64),
         Ret::Fd => {

@@ -1,9 +1,10 @@
 //! Descriptors that deliver events: eventfd, signalfd, timerfd, inotify; anonymous
 //! memory files; io_uring instances.
 
-use super::{Frac, fd_elem, time_fields};
+use super::fd_elem;
 use crate::decode::line::write_flags;
 use crate::decode::types::NSIG_BYTES;
+use crate::decode::types::seconds_and;
 use crate::decode::xlat_generated as x;
 use crate::decode::{Ctx, Ret, Step};
 use crate::mem::Fields;
@@ -57,9 +58,9 @@ fn itimerspec(ctx: &mut Ctx<'_>, addr: u64) {
     }
     ctx.line.struct_begin();
     ctx.line.field("it_interval");
-    time_fields(ctx, &b[..16], Frac::Nsec);
+    seconds_and(ctx.line, &b[..16], "tv_nsec");
     ctx.line.field("it_value");
-    time_fields(ctx, &b[16..], Frac::Nsec);
+    seconds_and(ctx.line, &b[16..], "tv_nsec");
     ctx.line.struct_end();
 }
 

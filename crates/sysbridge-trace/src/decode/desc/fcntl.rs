@@ -1,7 +1,9 @@
 //! `fcntl`: every command, its argument and, for the getters, the explanation strace
 //! adds to the return value (`= 0x8002 (flags O_RDWR|O_LARGEFILE)`).
 
-use super::{flags_text, open_modes_text, signal_name};
+use super::signal_name;
+use crate::decode::line::flags_text;
+use crate::decode::types::open_modes;
 use crate::decode::xlat_generated as x;
 use crate::decode::{Ctx, Ret, Step};
 use crate::mem::Fields;
@@ -50,7 +52,7 @@ pub(super) fn fcntl(ctx: &mut Ctx<'_>) -> Step {
         }
         F_SETFL => {
             ctx.line.arg();
-            ctx.line.sym(&open_modes_text(ctx.args[2] as u32));
+            ctx.line.sym(&open_modes(u64::from(ctx.args[2] as u32)));
         }
         F_SETLK | F_SETLKW | F_OFD_SETLK | F_OFD_SETLKW => {
             ctx.line.arg();
@@ -101,7 +103,7 @@ fn getter_result(ctx: &Ctx<'_>, cmd: u32) -> Ret {
     }
     match cmd {
         F_GETFD => Ret::HexWith(format!("flags {}", flags_text(&x::FD_FLAGS, v))),
-        F_GETFL => Ret::HexWith(format!("flags {}", open_modes_text(v as u32))),
+        F_GETFL => Ret::HexWith(format!("flags {}", open_modes(u64::from(v as u32)))),
         F_GETLEASE => match x::LOCK_TYPES.name(v) {
             Some(name) => Ret::HexWith(name.to_string()),
             None => Ret::Hex,

@@ -293,7 +293,7 @@ pub(super) fn dup2(ctx: &mut Ctx<'_>) -> Step {
 pub(super) fn dup3(ctx: &mut Ctx<'_>) -> Step {
     ctx.arg_fd(0);
     ctx.arg_fd(1);
-    ctx.arg_flags(2, &x::DESC_OPEN_MODE_FLAGS);
+    ctx.arg_flags(2, &x::OPEN_MODE_FLAGS);
     Step::Done(Ret::Fd)
 }
 
@@ -319,11 +319,20 @@ pub(super) fn pipe2(ctx: &mut Ctx<'_>) -> Step {
         return Step::Exit;
     }
     pipe_fds(ctx);
-    ctx.arg_flags(1, &x::DESC_OPEN_MODE_FLAGS);
+    ctx.arg_flags(1, &x::OPEN_MODE_FLAGS);
     Step::Done(Ret::Dec)
 }
 
 fn pipe_fds(ctx: &mut Ctx<'_>) {
     ctx.line.arg();
     ctx.array(ctx.args[0], 2, 4, fd_elem);
+}
+
+/// `fadvise64(fd, offset, len, advice)`.
+pub(super) fn fadvise64(ctx: &mut Ctx<'_>) -> Step {
+    ctx.arg_fd(0);
+    ctx.arg_long(1);
+    ctx.arg_ulong(2);
+    ctx.arg_xval64(3, &x::ADVISE);
+    Step::Done(Ret::Dec)
 }

@@ -14,9 +14,7 @@ mod poll;
 
 use sysbridge::Sysno;
 
-use super::line::{Xlat, write_flags};
 use super::{Ctx, Decoder};
-use crate::decode::xlat_generated as x;
 use crate::mem::Fields;
 
 /// The decoder this family has for `nr`, if any.
@@ -40,6 +38,7 @@ pub(super) fn lookup(nr: Sysno) -> Option<Decoder> {
         Sysno::tee => io::tee,
         Sysno::vmsplice => io::vmsplice,
         Sysno::readahead => io::readahead,
+        Sysno::fadvise64 => io::fadvise64,
         Sysno::sync_file_range => io::sync_file_range,
         Sysno::fallocate => io::fallocate,
         Sysno::close_range => io::close_range,
@@ -82,31 +81,6 @@ pub(super) fn lookup(nr: Sysno) -> Option<Decoder> {
 
 // ---- what the decoders of this family share ----
 
-/// Flag names as strace writes them into the text after a return value
-/// (`sprintflags`): like [`write_flags`], with no comment for unknown bits.
-fn flags_text(table: &Xlat, v: u64) -> String {
-    let bare = Xlat {
-        entries: table.entries,
-        unknown: None,
-    };
-    let mut s = String::new();
-    write_flags(&mut s, &bare, v);
-    s
-}
-
-/// Open flags as strace writes them: the access mode, then the other flags
-/// (`O_RDWR|O_NONBLOCK|O_LARGEFILE`).
-fn open_modes_text(v: u32) -> String {
-    let v = u64::from(v);
-    let mut s = String::from(x::DESC_OPEN_ACCESS_MODES.name(v & 3).unwrap_or("O_ACCMODE"));
-    let rest = v & !3;
-    if rest != 0 {
-        s.push('|');
-        s.push_str(&flags_text(&x::DESC_OPEN_MODE_FLAGS, rest));
-    }
-    s
-}
-
 /// The signal name strace gives signal `sig` (`SIGUSR1`, `SIGRTMIN`, `SIGRT_3`), if
 /// any.
 fn signal_name(sig: i64) -> Option<String> {
@@ -132,15 +106,6 @@ impl Frac {
             Frac::Usec => "tv_usec",
         }
     }
-}
-
-fn time_fields(ctx: &mut Ctx<'_>, b: &[u8], frac: Frac) {
-    ctx.line.struct_begin();
-    ctx.line.field("tv_sec");
-    ctx.line.dec(b.i64_at(0));
-    ctx.line.field(frac.name());
-    ctx.line.udec(b.u64_at(8));
-    ctx.line.struct_end();
 }
 
 /// The text of a time structure for a return value's explanation (strace's
@@ -171,15 +136,8 @@ fn fd_elem(ctx: &mut Ctx<'_>, b: &[u8]) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn open_modes_read_like_strace() {
-        assert_eq!(open_modes_text(0x8002), "O_RDWR|O_LARGEFILE");
-        assert_eq!(open_modes_text(0), "O_RDONLY");
-        assert_eq!(open_modes_text(0x8800), "O_RDONLY|O_NONBLOCK|O_LARGEFILE");
-        assert_eq!(open_modes_text(0x101001), "O_WRONLY|O_SYNC");
-        assert_eq!(open_modes_text(0x4000_0000), "O_RDONLY|0x40000000");
-    }
+    use crate::decode::line::flags_text;
+    use crate::decode::xlat_generated as x;
 
     #[test]
     fn aux_flags_carry_no_comment() {

@@ -2,7 +2,8 @@
 //! at entry; what became ready, and the time left, explain the return value:
 //! `= 1 ([{fd=3, revents=POLLIN}])`, `= 1 (in [3], left {tv_sec=0, tv_usec=999})`.
 
-use super::{Frac, flags_text, time_text};
+use super::{Frac, time_text};
+use crate::decode::line::flags_text;
 use crate::decode::types::NSIG_BYTES;
 use crate::decode::xlat_generated as x;
 use crate::decode::{Ctx, Ret, Step};

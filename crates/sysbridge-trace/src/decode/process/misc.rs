@@ -306,7 +306,7 @@ fn ptrace(ctx: &mut Ctx<'_>) -> Step {
         }
         return Step::Done(Ret::Dec);
     }
-    super::util::arg_xval64(ctx, 0, &x::PTRACE_CMDS);
+    ctx.arg_xval64(0, &x::PTRACE_CMDS);
     if request == PTRACE_TRACEME {
         return Step::Done(Ret::Dec);
     }

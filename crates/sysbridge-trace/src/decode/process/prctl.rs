@@ -6,7 +6,7 @@
 
 use sysbridge::Sysno;
 
-use super::util::{arg_xval64, cstr_upto};
+use super::util::cstr_upto;
 use crate::decode::line::{Xlat, write_flags, write_hex};
 use crate::decode::types::signal;
 use crate::decode::xlat_generated as x;
@@ -216,7 +216,7 @@ fn prctl(ctx: &mut Ctx<'_>) -> Step {
                 ctx.arg_xval(0, &x::PRCTL_OPTIONS);
                 return Step::Exit;
             }
-            arg_xval64(ctx, 1, &x::PR_SPEC_CMDS);
+            ctx.arg_xval64(1, &x::PR_SPEC_CMDS);
             if ctx.failed() || arg2 > 2 {
                 return Step::Done(Ret::Dec);
             }
@@ -259,22 +259,22 @@ fn prctl_set(ctx: &mut Ctx<'_>, option: u32, arg2: u64, arg3: u64) -> Step {
         | PR_SET_FPEXC
         | PR_SET_KEEPCAPS
         | PR_SET_TIMING => ctx.arg_ulong(1),
-        PR_SET_DUMPABLE => arg_xval64(ctx, 1, &x::PR_DUMPABLE),
-        PR_CAPBSET_DROP | PR_CAPBSET_READ => arg_xval64(ctx, 1, &x::CAPABILITIES),
+        PR_SET_DUMPABLE => ctx.arg_xval64(1, &x::PR_DUMPABLE),
+        PR_CAPBSET_DROP | PR_CAPBSET_READ => ctx.arg_xval64(1, &x::CAPABILITIES),
         PR_CAP_AMBIENT => {
-            arg_xval64(ctx, 1, &x::PR_CAP_AMBIENT);
+            ctx.arg_xval64(1, &x::PR_CAP_AMBIENT);
             // IS_SET, RAISE, LOWER take a capability.
             if (1..=3).contains(&arg2) {
-                arg_xval64(ctx, 2, &x::CAPABILITIES);
+                ctx.arg_xval64(2, &x::CAPABILITIES);
                 hex_args(ctx, 3);
             } else {
                 hex_args(ctx, 2);
             }
         }
         PR_MCE_KILL => {
-            arg_xval64(ctx, 1, &x::PR_MCE_KILL);
+            ctx.arg_xval64(1, &x::PR_MCE_KILL);
             if arg2 == 1 {
-                arg_xval64(ctx, 2, &x::PR_MCE_KILL_POLICY);
+                ctx.arg_xval64(2, &x::PR_MCE_KILL_POLICY);
             } else {
                 ctx.arg_hex(2);
             }
@@ -285,7 +285,7 @@ fn prctl_set(ctx: &mut Ctx<'_>, option: u32, arg2: u64, arg3: u64) -> Step {
             cstr_upto(ctx, arg2, TASK_COMM_LEN - 1);
         }
         PR_SET_VMA => {
-            arg_xval64(ctx, 1, &x::PR_SET_VMA);
+            ctx.arg_xval64(1, &x::PR_SET_VMA);
             if arg2 == 0 {
                 ctx.arg_ptr(2);
                 ctx.arg_ulong(3);
@@ -315,7 +315,7 @@ fn prctl_set(ctx: &mut Ctx<'_>, option: u32, arg2: u64, arg3: u64) -> Step {
             }
         }
         PR_SET_SECCOMP => {
-            arg_xval64(ctx, 1, &x::SECCOMP_MODE);
+            ctx.arg_xval64(1, &x::SECCOMP_MODE);
             match arg2 {
                 1 => {}
                 2 => {
@@ -335,15 +335,15 @@ fn prctl_set(ctx: &mut Ctx<'_>, option: u32, arg2: u64, arg3: u64) -> Step {
         }
         PR_SET_FP_MODE => ctx.arg_flags(1, &x::PR_FP_MODE),
         PR_SET_SPECULATION_CTRL => {
-            arg_xval64(ctx, 1, &x::PR_SPEC_CMDS);
+            ctx.arg_xval64(1, &x::PR_SPEC_CMDS);
             if arg2 <= 2 {
-                arg_xval64(ctx, 2, &x::PR_SPEC_SET_FLAGS);
+                ctx.arg_xval64(2, &x::PR_SPEC_SET_FLAGS);
             } else {
                 ctx.arg_hex(2);
             }
         }
         PR_SET_SYSCALL_USER_DISPATCH => {
-            arg_xval64(ctx, 1, &x::PR_SUD_CMDS);
+            ctx.arg_xval64(1, &x::PR_SUD_CMDS);
             ctx.arg_hex(2);
             ctx.arg_hex(3);
             ctx.arg_ptr(4);

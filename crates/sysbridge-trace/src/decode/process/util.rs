@@ -8,16 +8,8 @@
 use crate::decode::types::seconds_and;
 
 use crate::decode::Ctx;
-use crate::decode::line::Xlat;
 use crate::mem::Fields;
 use crate::options::HexStrings;
-
-/// Argument `i` as a value of `table`, all 64 bits of it (strace's `printxval64`,
-/// and `printxval` of a whole register).
-pub(in crate::decode) fn arg_xval64(ctx: &mut Ctx<'_>, i: usize, table: &Xlat) {
-    ctx.line.arg();
-    ctx.line.xval(table, ctx.args[i]);
-}
 
 /// `len` bytes at `addr` as a string of `-s` bytes at most, every byte in hex
 /// (`"\x39\x0d"`, strace's `QUOTE_FORCE_HEX`); the address if unreadable.
