@@ -35,28 +35,16 @@ use std::arch::asm;
 use std::fs::File;
 use std::hint::black_box;
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd};
-use std::time::Instant;
 
 use sysbridge::raw::{Hooks, set_hooks};
 use sysbridge::time::{ClockId, clock_gettime};
 use sysbridge::{Errno, Sysno};
 
+mod harness;
+use harness::{Group, Route, run_group};
+
 /// How many copies of each loop, at distinct addresses, a route is spread over.
 const COPIES: usize = 8;
-
-/// One way of doing the group's operation `n` times.
-struct Route<'a> {
-    name: &'static str,
-    run: Box<dyn FnMut(u32) + 'a>,
-}
-
-struct Group<'a> {
-    name: &'static str,
-    /// Calls per route per round.
-    batch: u32,
-    /// The route ratios are taken against (the first one).
-    routes: Vec<Route<'a>>,
-}
 
 /// A loop of `n` calls on descriptor `fd` (reading, or writing when the flag is set).
 type IoLoop = fn(BorrowedFd<'_>, bool, u32);
@@ -106,64 +94,6 @@ fn plain_route<'a>(name: &'static str, copies: [PlainLoop; COPIES]) -> Route<'a>
     Route {
         name,
         run: Box::new(run),
-    }
-}
-
-/// Nanoseconds per call of one batch.
-fn time_batch(route: &mut Route<'_>, batch: u32) -> f64 {
-    let start = Instant::now();
-    (route.run)(batch);
-    start.elapsed().as_nanos() as f64 / f64::from(batch)
-}
-
-fn quantile(sorted: &[f64], q: f64) -> f64 {
-    let pos = q * (sorted.len() - 1) as f64;
-    let (lo, hi) = (pos.floor() as usize, pos.ceil() as usize);
-    sorted[lo] + (sorted[hi] - sorted[lo]) * (pos - lo as f64)
-}
-
-fn run_group(group: &mut Group<'_>, rounds: usize) {
-    let n = group.routes.len();
-    for r in &mut group.routes {
-        time_batch(r, group.batch); // warm caches and lazy initialisation
-    }
-    let mut ns: Vec<Vec<f64>> = vec![Vec::with_capacity(rounds); n];
-    let mut ratios: Vec<Vec<f64>> = vec![Vec::with_capacity(rounds); n];
-    for round in 0..rounds {
-        let mut this_round = vec![0.0; n];
-        for k in 0..n {
-            let i = (round + k) % n;
-            this_round[i] = time_batch(&mut group.routes[i], group.batch);
-        }
-        for i in 0..n {
-            ns[i].push(this_round[i]);
-            ratios[i].push(this_round[i] / this_round[0]);
-        }
-    }
-    println!(
-        "\n{} ({} rounds of {} calls)",
-        group.name, rounds, group.batch
-    );
-    println!(
-        "  {:<34} {:>9} {:>7} {:>8} {:>15} {:>9}",
-        "route", "median ns", "min ns", "ratio", "ratio IQR", "min ratio"
-    );
-    for v in &mut ns {
-        v.sort_by(f64::total_cmp);
-    }
-    let floor0 = ns[0][0];
-    for (i, route) in group.routes.iter().enumerate() {
-        ratios[i].sort_by(f64::total_cmp);
-        println!(
-            "  {:<34} {:>9.1} {:>7.1} {:>7.3}x {:>6.3}..{:<6.3} {:>8.3}x",
-            route.name,
-            quantile(&ns[i], 0.5),
-            ns[i][0],
-            quantile(&ratios[i], 0.5),
-            quantile(&ratios[i], 0.25),
-            quantile(&ratios[i], 0.75),
-            ns[i][0] / floor0,
-        );
     }
 }
 

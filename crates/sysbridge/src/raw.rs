@@ -147,7 +147,7 @@ fn in_hook(hook: impl FnOnce()) {
 
 /// Turns the kernel's raw answer into a `Result`: `-4095..=-1` is an error number.
 #[inline(always)]
-fn check(ret: usize) -> Result<usize, Errno> {
+pub(crate) fn check(ret: usize) -> Result<usize, Errno> {
     if ret > -4096isize as usize {
         Err(Errno::from_raw(ret.wrapping_neg() as i32))
     } else {

@@ -1,13 +1,25 @@
-//! Signals: numbers and names, sets, `kill(2)`, `tgkill(2)`, `rt_sigprocmask(2)`,
-//! `rt_sigaction(2)` (with our own return trampoline, since there is no libc), and the
-//! kernel's `siginfo_t`.
+//! Signals: numbers and names, sets, sending (`kill(2)`, `tgkill(2)`,
+//! `pidfd_send_signal(2)`), masks (`rt_sigprocmask(2)`), dispositions
+//! (`rt_sigaction(2)`, with our own return trampoline, since there is no libc), the
+//! alternate stack (`sigaltstack(2)`), signals as a descriptor (`signalfd4(2)`), the
+//! kernel's `siginfo_t`, and [`Notify`], Go's `signal.Notify`: signals received as
+//! values by any number of subscribers.
 
 use core::fmt;
+use std::os::fd::AsFd;
 
 use linux_raw_sys::general as g;
 
 use crate::process::Pid;
 use crate::{Errno, Sysno, arch, args, raw};
+
+mod notify;
+mod signalfd;
+mod stack;
+
+pub use notify::Notify;
+pub use signalfd::{SfdFlags, SignalfdSiginfo, read_signalfd, signalfd, signalfd_set_mask};
+pub use stack::{SigStack, SsFlags, set_sigaltstack, sigaltstack};
 
 /// A signal number, `1..=64` on Linux.
 ///
@@ -181,6 +193,21 @@ impl SigSet {
         }
     }
 
+    /// The set with `sig` removed.
+    #[must_use]
+    pub const fn without(self, sig: Signal) -> SigSet {
+        if sig.is_valid() {
+            SigSet(self.0 & !(1 << (sig.0 - 1)))
+        } else {
+            self
+        }
+    }
+
+    /// Whether the set has no signal.
+    pub const fn is_empty(self) -> bool {
+        self.0 == 0
+    }
+
     /// Whether `sig` is in the set.
     pub const fn contains(self, sig: Signal) -> bool {
         sig.is_valid() && self.0 & (1 << (sig.0 - 1)) != 0
@@ -224,6 +251,27 @@ pub fn tgkill(tgid: Pid, tid: Pid, sig: Signal) -> Result<(), Errno> {
             tgid.as_raw() as usize,
             tid.as_raw() as usize,
             sig.raw() as usize,
+        )
+    }?;
+    Ok(())
+}
+
+/// Sends `sig` to the process the pidfd `pidfd` refers to (made by
+/// [`pidfd_open`](crate::process::pidfd_open) or held by a
+/// [`Child`](crate::process::Child)): unlike [`kill`], it cannot reach another process
+/// that reused the number. Issues `pidfd_send_signal(2)` (Linux 5.1); non-blocking.
+/// `ESRCH` once the process has ended, `EPERM` without permission to signal it; `sig`
+/// 0 only checks.
+pub fn pidfd_send_signal(pidfd: impl AsFd, sig: Signal) -> Result<(), Errno> {
+    // SAFETY: with a null siginfo the call reads and writes no memory; as for `kill`,
+    // not `readonly`, since a signal to ourselves runs its handler before returning.
+    unsafe {
+        raw::raw_syscall4(
+            Sysno::pidfd_send_signal,
+            args::fd(pidfd.as_fd()),
+            sig.raw() as usize,
+            0,
+            0,
         )
     }?;
     Ok(())

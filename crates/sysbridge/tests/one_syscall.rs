@@ -72,6 +72,7 @@ fn probes(scratch: &std::path::Path) -> Vec<Probe> {
     all.extend(identity_probes());
     all.extend(time_probes());
     all.extend(control_probes());
+    all.extend(process_probes());
     all
 }
 
@@ -451,6 +452,87 @@ fn control_probes() -> Vec<Probe> {
         }),
         probe("seccomp::set_filter", &["seccomp"], || {
             black_box(sysbridge::seccomp::set_filter(&[], Default::default())).ok();
+        }),
+    ]
+}
+
+/// Process descriptors, sessions, prctl, limits, affinity, signal stacks and
+/// descriptors (new descriptors are leaked on purpose: a close would add a call).
+fn process_probes() -> Vec<Probe> {
+    use sysbridge::process::{Pid, PidfdFlags, Resource};
+    use sysbridge::signal::{self, SfdFlags, SigSet, Signal};
+    let nobody = Pid::from_raw(i32::MAX);
+    let me = process::getpid();
+    let pidfd = process::pidfd_open(me, PidfdFlags::empty()).unwrap();
+    let cpus = process::sched_getaffinity(None).unwrap();
+    let usr2 = SigSet::EMPTY.with(Signal::SIGUSR2);
+    let argv = process::CStrArray::new(["missing"]).unwrap();
+    let envp = process::CStrArray::new(Vec::<Vec<u8>>::new()).unwrap();
+    vec![
+        probe("process::pidfd_open", &["pidfd_open"], move || {
+            black_box(process::pidfd_open(me, PidfdFlags::empty()).map(std::mem::forget)).ok();
+        }),
+        probe(
+            "signal::pidfd_send_signal",
+            &["pidfd_send_signal"],
+            move || {
+                black_box(signal::pidfd_send_signal(&pidfd, Signal::from_raw(0))).ok();
+            },
+        ),
+        probe("process::getsid", &["getsid"], || {
+            black_box(process::getsid(None)).ok();
+        }),
+        probe("process::getpgid", &["getpgid"], || {
+            black_box(process::getpgid(None)).ok();
+        }),
+        probe("process::setpgid", &["setpgid"], move || {
+            black_box(process::setpgid(Some(nobody), None)).ok();
+        }),
+        probe("process::is_child_subreaper", &["prctl"], || {
+            black_box(process::is_child_subreaper()).ok();
+        }),
+        probe("process::set_child_subreaper", &["prctl"], || {
+            black_box(process::set_child_subreaper(false)).ok();
+        }),
+        probe("process::pdeathsig", &["prctl"], || {
+            black_box(process::pdeathsig()).ok();
+        }),
+        probe("process::set_name", &["prctl"], || {
+            black_box(process::set_name(c"probe")).ok();
+        }),
+        probe("process::dumpable", &["prctl"], || {
+            black_box(process::dumpable()).ok();
+        }),
+        probe("process::no_new_privs", &["prctl"], || {
+            black_box(process::no_new_privs()).ok();
+        }),
+        probe("process::getrlimit", &["prlimit64"], || {
+            black_box(process::getrlimit(Resource::Nofile)).ok();
+        }),
+        probe("process::sched_getaffinity", &["sched_getaffinity"], || {
+            black_box(process::sched_getaffinity(None)).ok();
+        }),
+        probe(
+            "process::sched_setaffinity",
+            &["sched_setaffinity"],
+            move || {
+                black_box(process::sched_setaffinity(None, &cpus)).ok();
+            },
+        ),
+        probe("process::execveat ENOENT", &["execveat"], move || {
+            black_box(process::execveat(
+                fs::CWD,
+                c"/nonexistent/missing",
+                &argv,
+                &envp,
+                fs::AtFlags::empty(),
+            ));
+        }),
+        probe("signal::sigaltstack", &["sigaltstack"], || {
+            black_box(signal::sigaltstack()).ok();
+        }),
+        probe("signal::signalfd", &["signalfd4"], move || {
+            black_box(signal::signalfd(&usr2, SfdFlags::CLOEXEC).map(std::mem::forget)).ok();
         }),
     ]
 }

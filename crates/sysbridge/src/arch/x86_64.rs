@@ -77,6 +77,75 @@ syscall_entry!(syscall4, syscall4_readonly, a0 => "rdi", a1 => "rsi", a2 => "rdx
 syscall_entry!(syscall5, syscall5_readonly, a0 => "rdi", a1 => "rsi", a2 => "rdx", a3 => "r10", a4 => "r8");
 syscall_entry!(syscall6, syscall6_readonly, a0 => "rdi", a1 => "rsi", a2 => "rdx", a3 => "r10", a4 => "r8", a5 => "r9");
 
+/// Issues `clone3(2)` or `clone(2)` (`nr`, arguments `a0`…`a4` in the usual registers)
+/// for a child that starts on a stack of its own: in the child, `f(arg)` runs on that
+/// stack and its return value ends the thread with `exit(2)`; the parent gets the
+/// kernel's answer (the child's id, or `-errno`).
+///
+/// The child cannot return into the caller's code: that code's frame lives on the
+/// parent's stack, which the child does not have. So the child leaves this `asm!` block
+/// by `call` alone, with `rbp` cleared (the end of any frame-pointer walk) and `rsp`
+/// aligned to 16 bytes as the ABI requires at a call. `f` and `arg` travel in `r12` and
+/// `r13`, which the kernel hands to the child unchanged.
+///
+/// # Safety
+/// The arguments must make the kernel give the child its own stack, valid and large
+/// enough for `f`, unused by anything else until the child has exited or called
+/// `execve` (with `CLONE_VM`, the child shares every other byte of memory with this
+/// process, and `f` must act accordingly). In the parent the call is an ordinary system
+/// call with these arguments.
+#[inline(always)]
+#[allow(
+    clippy::too_many_arguments,
+    reason = "the system call's five plus the child's function and argument"
+)]
+pub(crate) unsafe fn clone_run(
+    nr: usize,
+    a0: usize,
+    a1: usize,
+    a2: usize,
+    a3: usize,
+    a4: usize,
+    f: extern "C" fn(usize) -> i32,
+    arg: usize,
+) -> usize {
+    let ret: usize;
+    // SAFETY: in the parent this is a `syscall` with the ABI's register contract (the
+    // kernel preserves every register but rax, rcx and r11, and the flags are
+    // clobbered by `test`). The child never leaves the block except through `exit`:
+    // it runs on the stack the caller's contract provides, in registers no one else
+    // reads, so it cannot disturb the parent's view of its registers or stack.
+    unsafe {
+        asm!(
+            "syscall",
+            "test rax, rax",
+            "jnz 2f",
+            "xor ebp, ebp",
+            "and rsp, -16",
+            "mov rdi, r13",
+            "call r12",
+            "mov edi, eax",
+            "mov eax, {exit}",
+            "syscall",
+            "ud2",
+            "2:",
+            exit = const crate::Sysno::exit as u32,
+            inlateout("rax") nr => ret,
+            in("rdi") a0,
+            in("rsi") a1,
+            in("rdx") a2,
+            in("r10") a3,
+            in("r8") a4,
+            in("r12") f,
+            in("r13") arg,
+            lateout("rcx") _,
+            lateout("r11") _,
+            options(nostack),
+        );
+    }
+    ret
+}
+
 /// The vDSO's symbol names and their version on x86_64 (another architecture names
 /// them differently: `__kernel_clock_gettime` at `LINUX_2.6.39` on aarch64).
 pub(crate) mod vdso {

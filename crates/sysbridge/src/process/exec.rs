@@ -1,10 +1,12 @@
-//! Starting programs: `fork` (a raw `clone(2)`) and `execve(2)`, with argument vectors
-//! prepared before the fork so that the child allocates nothing.
+//! Starting programs: `fork` (a raw `clone(2)`), `execve(2)` and `execveat(2)`, with
+//! argument vectors prepared before the fork so that the child allocates nothing.
 
 use core::ffi::{CStr, c_char};
 use std::ffi::CString;
+use std::os::fd::AsFd;
 
 use super::Pid;
+use crate::fs::AtFlags;
 use crate::{Errno, Sysno, args, raw};
 
 /// A NUL-terminated array of C strings (`argv` or `envp` for [`execve`]), built
@@ -76,6 +78,41 @@ pub fn execve(path: &CStr, argv: &CStrArray, envp: &CStrArray) -> Errno {
             args::ptr(path.as_ptr()),
             args::ptr(argv.as_ptr()),
             args::ptr(envp.as_ptr()),
+        )
+    };
+    result.err().unwrap_or(Errno::EINVAL)
+}
+
+/// Replaces this process's program with the file `path` names relative to the
+/// directory `dirfd` ([`fs::CWD`](crate::fs::CWD) for the current one), or with the
+/// file `dirfd` itself given an empty path and [`AtFlags::EMPTY_PATH`] (`fexecve`).
+/// [`AtFlags::SYMLINK_NOFOLLOW`] refuses a symbolic link (`ELOOP`). Issues
+/// `execveat(2)` through the raw entry; returns only on failure, with the error.
+///
+/// ```
+/// use sysbridge::fs::{AtFlags, CWD};
+/// use sysbridge::process::{execveat, CStrArray};
+/// let argv = CStrArray::new(["x"]).unwrap();
+/// let envp = CStrArray::new(Vec::<Vec<u8>>::new()).unwrap();
+/// assert_eq!(execveat(CWD, c"/nonexistent", &argv, &envp, AtFlags::empty()),
+///            sysbridge::Errno::ENOENT);
+/// ```
+pub fn execveat(
+    dirfd: impl AsFd,
+    path: &CStr,
+    argv: &CStrArray,
+    envp: &CStrArray,
+    flags: AtFlags,
+) -> Errno {
+    // SAFETY: as for `execve`; the directory is only read, and borrowed for the call.
+    let result = unsafe {
+        raw::raw_syscall5_readonly(
+            Sysno::execveat,
+            args::fd(dirfd.as_fd()),
+            args::ptr(path.as_ptr()),
+            args::ptr(argv.as_ptr()),
+            args::ptr(envp.as_ptr()),
+            flags.bits() as usize,
         )
     };
     result.err().unwrap_or(Errno::EINVAL)

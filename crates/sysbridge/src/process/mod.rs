@@ -1,18 +1,51 @@
 //! Processes: identity (`getpid(2)`, `getppid(2)`, `gettid(2)`, `getuid(2)`,
 //! `geteuid(2)`, `getgid(2)`, `getegid(2)`: none can fail, touch memory or block, so
-//! all go through the raw entries), starting programs ([`fork`], [`execve`]), waiting
-//! ([`wait4`], [`waitid`]), attributes ([`set_no_new_privs`], [`personality`]…), and
-//! reading another process's memory ([`process_vm_readv`]).
+//! all go through the raw entries), starting programs ([`Spawn`] and its [`Child`];
+//! raw: [`fork`], [`clone3`], [`clone3_run`], [`execve`], [`execveat`]), waiting
+//! ([`wait4`], [`waitid`], decoded as [`ChildState`]), process descriptors
+//! ([`pidfd_open`]), sessions and groups ([`setsid`], [`setpgid`]…), attributes
+//! ([`set_child_subreaper`], [`set_pdeathsig`], [`set_name`], [`personality`]…),
+//! resource limits ([`prlimit`]), CPU affinity ([`sched_setaffinity`]), and reading
+//! another process's memory ([`process_vm_readv`]).
+//!
+//! An init (process 1 of a container, or a subreaper) is built from these: [`Spawn`]
+//! the main program (with [`Spawn::setsid`] or [`Spawn::process_group`] to signal
+//! its whole group), [`set_child_subreaper`] when not process 1, forward signals
+//! received with [`signal::Notify`](crate::signal::Notify) (or read from a
+//! [`signalfd`](crate::signal::signalfd)) with [`kill`](crate::signal::kill) or
+//! [`Child::signal`], and on `SIGCHLD` reap every ended child with
+//! `waitid(WaitId::All, EXITED | NOHANG)` until it answers `None`, noting when the
+//! main child's pid comes by. The `mini_init` example does exactly that.
 
+mod affinity;
+mod clone;
 mod ctl;
 mod exec;
+mod handle;
+mod limit;
+mod pidfd;
+mod session;
+mod spawn;
 mod vm;
 mod wait;
 
-pub use ctl::{personality, set_no_new_privs, set_pdeathsig};
-pub use exec::{CStrArray, execve, exit_group, fork};
+pub use affinity::{CpuSet, sched_getaffinity, sched_setaffinity};
+pub use clone::{CloneArgs, CloneFlags, clone3, clone3_run};
+pub use ctl::{
+    dumpable, is_child_subreaper, name, no_new_privs, pdeathsig, personality, set_child_subreaper,
+    set_dumpable, set_name, set_no_new_privs, set_pdeathsig,
+};
+pub use exec::{CStrArray, execve, execveat, exit_group, fork};
+pub use handle::Child;
+pub use limit::{Resource, Rlimit, getrlimit, prlimit, setrlimit};
+pub use pidfd::{PidfdFlags, pidfd_open};
+pub use session::{getpgid, getsid, setpgid, setsid};
+pub use spawn::Spawn;
 pub use vm::{RemoteIoVec, process_vm_readv};
-pub use wait::{Rusage, WaitFor, WaitId, WaitOptions, WaitStatus, wait4, wait4_rusage, waitid};
+pub use wait::{
+    ChildEvent, ChildState, Rusage, WaitFor, WaitId, WaitOptions, WaitStatus, wait4, wait4_rusage,
+    waitid,
+};
 
 use crate::{Sysno, raw};
 

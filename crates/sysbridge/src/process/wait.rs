@@ -1,8 +1,10 @@
 //! Waiting for children: `wait4(2)` (with resource usage) and `waitid(2)`.
 
+use std::os::fd::{AsRawFd, BorrowedFd};
+
 use linux_raw_sys::general as g;
 
-use super::Pid;
+use super::{Pid, Uid};
 use crate::signal::{Siginfo, Signal};
 use crate::time::Timeval;
 use crate::{Errno, Sysno, args, raw};
@@ -236,30 +238,163 @@ pub fn wait4_rusage(
 }
 
 /// Which children [`waitid`] waits for (`idtype` and `id`).
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
-pub enum WaitId {
+#[derive(Clone, Copy, Debug)]
+pub enum WaitId<'fd> {
     /// `P_ALL`: any child.
     All,
     /// `P_PID`: this child.
     Pid(Pid),
     /// `P_PGID`: any child in this process group.
     Pgid(Pid),
-    /// `P_PIDFD`: the child this pidfd refers to.
-    PidFd(std::os::fd::RawFd),
+    /// `P_PIDFD` (Linux 5.4): the child this pidfd refers to (from
+    /// [`pidfd_open`](super::pidfd_open) or [`Child`](super::Child)).
+    PidFd(BorrowedFd<'fd>),
+}
+
+/// What happened to a child, decoded from a [`waitid`] record or a [`WaitStatus`].
+///
+/// ```
+/// use sysbridge::process::{ChildState, WaitStatus};
+/// use sysbridge::signal::Signal;
+/// assert_eq!(WaitStatus::from_raw(3 << 8).state(), Some(ChildState::Exited(3)));
+/// let killed = ChildState::Killed { signal: Signal::SIGTERM, core_dumped: false };
+/// assert_eq!(killed.shell_code(), Some(143));
+/// assert!(!killed.success());
+/// ```
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
+pub enum ChildState {
+    /// It called `exit` with this code (`CLD_EXITED`, `WIFEXITED`).
+    Exited(i32),
+    /// A signal ended it (`CLD_KILLED`/`CLD_DUMPED`, `WIFSIGNALED`).
+    Killed {
+        /// The signal.
+        signal: Signal,
+        /// Whether it left a core dump.
+        core_dumped: bool,
+    },
+    /// A signal stopped it (`CLD_STOPPED`, `WIFSTOPPED`; from a [`WaitStatus`], ptrace
+    /// stops too: the status word cannot tell them apart).
+    Stopped(Signal),
+    /// It stopped under ptrace (`CLD_TRAPPED`, [`waitid`] only).
+    Trapped(Signal),
+    /// `SIGCONT` resumed it (`CLD_CONTINUED`, `WIFCONTINUED`).
+    Continued,
+}
+
+impl ChildState {
+    /// Whether it exited with code 0.
+    pub const fn success(self) -> bool {
+        matches!(self, ChildState::Exited(0))
+    }
+
+    /// The exit code, when it exited.
+    pub const fn code(self) -> Option<i32> {
+        match self {
+            ChildState::Exited(code) => Some(code),
+            _ => None,
+        }
+    }
+
+    /// The signal that ended it, when one did.
+    pub const fn signal(self) -> Option<Signal> {
+        match self {
+            ChildState::Killed { signal, .. } => Some(signal),
+            _ => None,
+        }
+    }
+
+    /// The status a shell reports for an ended child (`$?`): the exit code, or 128 plus
+    /// the number of the signal that ended it; `None` while it lives.
+    pub const fn shell_code(self) -> Option<i32> {
+        match self {
+            ChildState::Exited(code) => Some(code),
+            ChildState::Killed { signal, .. } => Some(128 + signal.raw()),
+            _ => None,
+        }
+    }
+}
+
+impl WaitStatus {
+    /// The status word decoded; `None` for a word no macro recognises.
+    pub const fn state(self) -> Option<ChildState> {
+        if let Some(code) = self.exit_code() {
+            Some(ChildState::Exited(code))
+        } else if let Some(signal) = self.term_signal() {
+            Some(ChildState::Killed {
+                signal,
+                core_dumped: self.core_dumped(),
+            })
+        } else if let Some(signal) = self.stop_signal() {
+            Some(ChildState::Stopped(signal))
+        } else if self.continued() {
+            Some(ChildState::Continued)
+        } else {
+            None
+        }
+    }
+}
+
+/// One child's change of state, as [`waitid`] reports it.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
+pub struct ChildEvent {
+    /// The child (`si_pid`).
+    pub pid: Pid,
+    /// Its real user id (`si_uid`).
+    pub uid: Uid,
+    /// What happened (`si_code` with `si_status`).
+    pub state: ChildState,
+}
+
+impl ChildEvent {
+    /// Decodes the record `waitid(2)` (or a `SIGCHLD` handler) receives: `None` unless
+    /// it is a `SIGCHLD` record with a known `si_code`.
+    pub fn from_siginfo(info: &Siginfo) -> Option<ChildEvent> {
+        if info.signo() != Signal::SIGCHLD {
+            return None;
+        }
+        let status = info.status();
+        let state = match u32::try_from(info.code()).ok()? {
+            g::CLD_EXITED => ChildState::Exited(status),
+            g::CLD_KILLED | g::CLD_DUMPED => ChildState::Killed {
+                signal: Signal::from_raw(status),
+                core_dumped: info.code() == g::CLD_DUMPED as i32,
+            },
+            g::CLD_STOPPED => ChildState::Stopped(Signal::from_raw(status)),
+            g::CLD_TRAPPED => ChildState::Trapped(Signal::from_raw(status)),
+            g::CLD_CONTINUED => ChildState::Continued,
+            _ => return None,
+        };
+        Some(ChildEvent {
+            pid: Pid::from_raw(info.pid()),
+            uid: Uid::from_raw(info.uid()),
+            state,
+        })
+    }
 }
 
 /// Waits for a child of `which` as [`WaitOptions`] say (at least one of `EXITED`,
-/// `STOPPED`, `CONTINUED`) and returns what `waitid(2)` filled in, or `None` with
-/// `NOHANG` when no child has changed state. Issues `waitid(2)`; blocking.
-pub fn waitid(which: WaitId, options: WaitOptions) -> Result<Option<Siginfo>, Errno> {
+/// `STOPPED`, `CONTINUED`; `NOWAIT` leaves it waitable, `NOHANG` does not wait) and
+/// returns what happened to it, or `None` with `NOHANG` when no child has changed
+/// state. Issues `waitid(2)`; blocking. `ECHILD` when there is no such child (or
+/// another waiter reaped it), `EINTR` when a signal handler interrupted the wait.
+///
+/// ```
+/// use sysbridge::process::{waitid, ChildState, Pid, WaitId, WaitOptions};
+/// let child = std::process::Command::new("sh").args(["-c", "exit 7"]).spawn().unwrap();
+/// let pid = Pid::from_raw(child.id() as i32);
+/// let event = waitid(WaitId::Pid(pid), WaitOptions::EXITED).unwrap().unwrap();
+/// assert_eq!((event.pid, event.state), (pid, ChildState::Exited(7)));
+/// ```
+pub fn waitid(which: WaitId<'_>, options: WaitOptions) -> Result<Option<ChildEvent>, Errno> {
     let (idtype, id) = match which {
         WaitId::All => (g::P_ALL, 0),
         WaitId::Pid(p) => (g::P_PID, p.as_raw()),
         WaitId::Pgid(p) => (g::P_PGID, p.as_raw()),
-        WaitId::PidFd(fd) => (g::P_PIDFD, fd),
+        WaitId::PidFd(fd) => (g::P_PIDFD, fd.as_raw_fd()),
     };
     let mut info = Siginfo::default();
-    // SAFETY: the kernel writes a 128-byte siginfo into `info`; no rusage pointer.
+    // SAFETY: the kernel writes a 128-byte siginfo into `info`; no rusage pointer. A
+    // pidfd is only read, and borrowed for the call.
     unsafe {
         raw::syscall5(
             Sysno::waitid,
@@ -270,6 +405,6 @@ pub fn waitid(which: WaitId, options: WaitOptions) -> Result<Option<Siginfo>, Er
             0,
         )
     }?;
-    // With WNOHANG and nothing to report, the kernel leaves si_pid zero.
-    Ok((info.pid() != 0).then_some(info))
+    // With WNOHANG and nothing to report, the kernel leaves the record zeroed.
+    Ok(ChildEvent::from_siginfo(&info))
 }
