@@ -5,8 +5,8 @@
 mod json;
 mod report;
 mod spawn;
+mod tids;
 
-use std::collections::HashMap;
 use std::sync::atomic::{AtomicI32, Ordering};
 
 use sysbridge::process::{self, Pid, Rusage, WaitFor, WaitOptions, WaitStatus};
@@ -15,6 +15,7 @@ use sysbridge::signal::{self, SaFlags, SigAction, SigHandler, SigSet, Siginfo, S
 use sysbridge::time::{ClockId, Timespec, clock_gettime};
 use sysbridge::{Errno, Sysno, SysnoSet, seccomp};
 
+use self::tids::TidMap;
 use crate::decode::line::Line;
 use crate::decode::{Ctx, DecodeOpts, Decoder, Decoders, Ret, Step};
 use crate::decode::{fdinfo, siginfo};
@@ -111,7 +112,7 @@ impl Tracee {
 struct Engine {
     opts: Options,
     decode_opts: DecodeOpts,
-    tracees: HashMap<i32, Tracee>,
+    tracees: TidMap<Tracee>,
     printer: Printer,
     mem: Mem,
     decoders: Decoders,
@@ -211,7 +212,7 @@ pub fn run(mut opts: Options) -> Result<Outcome, String> {
             hex: opts.hex,
             fd_paths: opts.fd_paths,
         },
-        tracees: HashMap::new(),
+        tracees: TidMap::default(),
         printer,
         mem: Mem::default(),
         decoders: Decoders::new(),
