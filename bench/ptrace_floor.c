@@ -7,7 +7,6 @@
  *
  * Usage: ptrace_floor wait|info COMMAND [ARG...]
  */
-#include <linux/ptrace.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -31,7 +30,7 @@ int main(int argc, char **argv)
 	waitpid(child, NULL, WSTOPPED);
 	ptrace(PTRACE_SEIZE, child, 0, PTRACE_O_TRACESYSGOOD | PTRACE_O_EXITKILL);
 	kill(child, SIGCONT);
-	struct ptrace_syscall_info si;
+	struct __ptrace_syscall_info si;
 	for (;;) {
 		int status;
 		pid_t pid = wait4(-1, &status, __WALL, NULL);
