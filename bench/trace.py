@@ -6,6 +6,9 @@ on a 2-vCPU machine swing several-fold from run to run. Configurations are inter
 round by round (each round runs each configuration once, in a rotating order), and the
 report gives the median wall time of each and the median of the per-round ratios.
 
+When a C compiler is present, bench/ptrace_floor.c (a tracer that only stops and
+resumes) is timed too: what the kernel's ptrace round trip alone costs here.
+
 The tracer's peak resident set (VmHWM of the tracer process itself, not the tracee's)
 is sampled from /proc while it runs.
 
@@ -71,7 +74,17 @@ def main():
     pin = ["taskset", "-c", "0"]
     work = ["dd", "if=/dev/zero", "of=/dev/null", "bs=1", "count=%d" % args.count]
     ours = [args.tracer, "trace"]
-    configs = [
+    configs_floor = []
+    floor = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "target", "ptrace_floor")
+    src = os.path.join(os.path.dirname(os.path.abspath(__file__)), "ptrace_floor.c")
+    if subprocess.call(["cc", "-O2", "-o", floor, src], stderr=subprocess.DEVNULL) == 0:
+        configs_floor = [
+            ("floor: wait4 + PTRACE_SYSCALL", pin + [floor, "wait"] + work),
+            ("floor: + PTRACE_GET_SYSCALL_INFO", pin + [floor, "info"] + work),
+        ]
+    else:
+        print("no C compiler: the ptrace floor is not measured", file=sys.stderr)
+    configs = configs_floor + [
         ("untraced", pin + work),
         ("strace -f", pin + ["strace", "-f", "-o", "/dev/null"] + work),
         ("ours -f", pin + ours + ["-f", "-o", "/dev/null"] + work),
@@ -102,6 +115,8 @@ def main():
         peak = max(rss[name]) if name != "untraced" else 0
         print("%-42s %10.3f %9s KB" % (name, statistics.median(walls[name]), peak or "-"))
     print()
+    for name, _ in configs_floor:
+        print("%-52s %.3fx" % (name + " / strace -f:", statistics.median(walls[name]) / statistics.median(walls["strace -f"])))
     print("ours -f -o /dev/null / strace -f -o /dev/null:        %.3fx (target <= 0.8)" % statistics.median(ratios["full"]))
     print("ours -f -c / strace -f -c:                            %.3fx (target <= 0.8)" % statistics.median(ratios["count"]))
     print("ours -f -e trace=openat / untraced:                   %.3fx (target <= 1.15)" % statistics.median(ratios["openat_vs_untraced"]))

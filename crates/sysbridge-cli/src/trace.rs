@@ -28,6 +28,10 @@ pub(crate) struct Args {
     #[arg(short = 'o', value_name = "FILE")]
     output: Option<PathBuf>,
 
+    /// With -o, append to FILE instead of truncating it
+    #[arg(short = 'A')]
+    append: bool,
+
     /// Count time, calls and errors per system call; print a summary instead of the trace
     #[arg(short = 'c')]
     count: bool,
@@ -93,6 +97,14 @@ pub(crate) struct Args {
     #[arg(short = 'T')]
     syscall_times: bool,
 
+    /// Print the system call number before each line
+    #[arg(short = 'n')]
+    syscall_numbers: bool,
+
+    /// Print the instruction pointer at the time of each call or signal
+    #[arg(short = 'i')]
+    instruction_pointer: bool,
+
     /// Print the paths descriptors refer to; -yy: socket details too
     #[arg(short = 'y', action = clap::ArgAction::Count)]
     fd_paths: u8,
@@ -114,6 +126,10 @@ pub(crate) struct Args {
     /// no_new_privs, so set-user-ID programs in the command run unprivileged)
     #[arg(long = "no-seccomp-bpf", conflicts_with = "seccomp_bpf")]
     no_seccomp_bpf: bool,
+
+    /// Run the command with VAR set to VAL (VAR=VAL), or VAR removed (VAR); repeatable
+    #[arg(short = 'E', value_name = "VAR[=VAL]")]
+    env: Vec<OsString>,
 
     /// Print JSON Lines (one object per call, signal and exit) instead of strace's text
     #[arg(long = "json")]
@@ -149,9 +165,13 @@ impl Args {
             follow_forks: self.follow > 0,
             output_separately: self.follow > 1,
             output: self.output.clone(),
+            append: self.append,
             summary_wall_clock: self.wall_clock,
             relative: self.relative,
+            syscall_numbers: self.syscall_numbers,
+            instruction_pointer: self.instruction_pointer,
             syscall_times: self.syscall_times,
+            env: self.env.clone(),
             quiet: self.quiet,
             json: self.json,
             command: self.command.clone(),
@@ -237,6 +257,20 @@ impl Args {
         };
         if o.command.is_empty() && o.attach.is_empty() {
             return Err("must have PROG [ARGS] or -p PID".to_string());
+        }
+        if o.summary == Summary::Only {
+            // As strace warns: these only change trace lines, which -c does not print.
+            for (set, flag) in [
+                (self.instruction_pointer, "-i"),
+                (self.syscall_numbers, "-n"),
+                (self.relative, "-r"),
+                (self.timestamps > 0, "-t"),
+                (self.syscall_times, "-T"),
+            ] {
+                if set {
+                    eprintln!("sysbridge: trace: {flag} has no effect with -c");
+                }
+            }
         }
         // With -o and a started command, -q is implied, as in strace.
         if o.output.is_some() && !o.command.is_empty() && o.quiet == 0 {

@@ -416,3 +416,45 @@ for s in (t, c, d, a, b): s.close()
         );
     }
 }
+
+#[test]
+fn numbers_pointers_and_environment_edits_match_strace() {
+    if !strace_available() {
+        return;
+    }
+    // -n and -i before every line (calls, a signal, the death), -E on the command's
+    // environment (the value reaches a write; a removed variable prints empty).
+    let script = "echo \"$FOO:$HOME\" >/dev/null; kill -USR1 $$";
+    for opts in [
+        &[
+            "-n",
+            "-i",
+            "-e",
+            "trace=write,exit_group",
+            "-E",
+            "FOO=bar",
+            "-E",
+            "HOME",
+        ][..],
+        &["-f", "-n", "-i", "-e", "trace=write,kill", "-E", "FOO=bar"],
+    ] {
+        assert_identical(opts, &["sh", "-c", script]);
+    }
+}
+
+#[test]
+fn append_keeps_what_the_file_held() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("trace");
+    for append in [false, true, true] {
+        let mut cmd = Command::new(sysbridge());
+        cmd.args(["trace", "-e", "trace=exit_group", "-o"])
+            .arg(&file);
+        if append {
+            cmd.arg("-A");
+        }
+        assert!(cmd.arg("true").status().unwrap().success());
+    }
+    let text = std::fs::read_to_string(&file).unwrap();
+    assert_eq!(text.matches("exit_group(0)").count(), 3, "{text}");
+}

@@ -93,6 +93,8 @@ pub struct Options {
     pub follow_forks: bool,
     /// With [`Options::output`], one file per process: `FILE.PID` (`-ff`).
     pub output_separately: bool,
+    /// Append to [`Options::output`] instead of truncating it (`-A`).
+    pub append: bool,
     /// Write the trace to this file instead of standard error (`-o`).
     pub output: Option<PathBuf>,
     /// Summary table (`-c`, `-C`).
@@ -123,6 +125,10 @@ pub struct Options {
     pub timestamps: Timestamps,
     /// Relative time since the previous line (`-r`).
     pub relative: bool,
+    /// The system call number before each line (`-n`).
+    pub syscall_numbers: bool,
+    /// The instruction pointer before each line (`-i`).
+    pub instruction_pointer: bool,
     /// Time spent in each call, at the end of its line (`-T`).
     pub syscall_times: bool,
     /// Descriptor decoding (`-y`, `-yy`).
@@ -139,6 +145,9 @@ pub struct Options {
     pub attach: Vec<Pid>,
     /// The command to start, with its arguments.
     pub command: Vec<OsString>,
+    /// Changes to the command's environment (`-E`), in order: `VAR=VALUE` sets,
+    /// `VAR` removes.
+    pub env: Vec<OsString>,
 }
 
 impl Default for Options {
@@ -147,6 +156,7 @@ impl Default for Options {
             follow_forks: false,
             output_separately: false,
             output: None,
+            append: false,
             summary: Summary::Off,
             sort_by: SortBy::Time,
             summary_wall_clock: false,
@@ -160,6 +170,8 @@ impl Default for Options {
             hex: HexStrings::Escaped,
             timestamps: Timestamps::None,
             relative: false,
+            syscall_numbers: false,
+            instruction_pointer: false,
             syscall_times: false,
             fd_paths: FdPaths::No,
             quiet: 0,
@@ -167,6 +179,7 @@ impl Default for Options {
             json: false,
             attach: Vec::new(),
             command: Vec::new(),
+            env: Vec::new(),
         }
     }
 }

@@ -5,8 +5,9 @@
 mod json;
 mod report;
 mod spawn;
+mod tids;
 
-use std::collections::HashMap;
+use std::fmt::Write as _;
 use std::sync::atomic::{AtomicI32, Ordering};
 
 use sysbridge::process::{self, Pid, Rusage, WaitFor, WaitOptions, WaitStatus};
@@ -15,6 +16,7 @@ use sysbridge::signal::{self, SaFlags, SigAction, SigHandler, SigSet, Siginfo, S
 use sysbridge::time::{ClockId, Timespec, clock_gettime};
 use sysbridge::{Errno, Sysno, SysnoSet, seccomp};
 
+use self::tids::TidMap;
 use crate::decode::line::Line;
 use crate::decode::{Ctx, DecodeOpts, Decoder, Decoders, Ret, Step};
 use crate::decode::{fdinfo, siginfo};
@@ -71,6 +73,8 @@ struct Tracee {
     /// The current call needs nothing at its exit (neither printed nor counted): its
     /// exit stop is only resumed.
     quiet_exit: bool,
+    /// The instruction pointer at the current stop, when known (`-i`).
+    ip: Option<u64>,
     /// The last call whose exit was printed (strace's `s_prev_ent`).
     prev_nr: Option<u64>,
     /// The call's exit must be introduced with `<... NAME resumed>` whatever was
@@ -99,6 +103,7 @@ impl Tracee {
             starting: true,
             synced: false,
             quiet_exit: false,
+            ip: None,
             prev_nr: None,
             reprint: false,
             entry_time: Timespec::default(),
@@ -111,7 +116,7 @@ impl Tracee {
 struct Engine {
     opts: Options,
     decode_opts: DecodeOpts,
-    tracees: HashMap<i32, Tracee>,
+    tracees: TidMap<Tracee>,
     printer: Printer,
     mem: Mem,
     decoders: Decoders,
@@ -211,7 +216,7 @@ pub fn run(mut opts: Options) -> Result<Outcome, String> {
             hex: opts.hex,
             fd_paths: opts.fd_paths,
         },
-        tracees: HashMap::new(),
+        tracees: TidMap::default(),
         printer,
         mem: Mem::default(),
         decoders: Decoders::new(),
@@ -231,7 +236,7 @@ pub fn run(mut opts: Options) -> Result<Outcome, String> {
     if started {
         let path = spawn::resolve(&engine.opts.command[0])?;
         let filter = seccomp.then(|| engine.seccomp_filter());
-        let prepared = spawn::Prepared::new(&path, &engine.opts.command, filter)?;
+        let prepared = spawn::Prepared::new(&path, &engine.opts.command, &engine.opts.env, filter)?;
         let pid = spawn::start(&prepared, ptrace_opts | PtraceOptions::EXITKILL)?;
         engine.child = Some(pid);
         // Seized in its own group-stop, the child first reports that stop: its startup.
@@ -437,19 +442,19 @@ impl Engine {
         };
         self.mem.forget(former);
         self.mem.forget(pid);
+        t.reprint = self.printing && !self.opts.json;
+        self.tracees.insert(pid, t);
         if self.printing && self.opts.json {
             self.printer.whole_line(pid, &json::superseded(pid, former));
         } else if self.printing {
             self.printer.pid_changed(former, pid);
             if self.opts.quiet < 3 {
-                self.printer.leader(pid, self.tracees.len() + 1);
+                self.lead(pid, self.tracees.len());
                 self.printer
                     .push(&format!("+++ superseded by execve in pid {former} +++"));
                 self.printer.newline();
             }
-            t.reprint = true;
         }
-        self.tracees.insert(pid, t);
     }
 
     /// Starts tracking a new child or thread (auto-attached with `-f`).
@@ -490,8 +495,16 @@ impl Engine {
         }
         match ptrace::get_syscall_info(Pid::from_raw(tid)) {
             Ok(
-                SyscallInfo::Entry { nr, args, sp, .. } | SyscallInfo::Seccomp { nr, args, sp, .. },
-            ) => self.on_entry(tid, nr, args, sp, usage),
+                SyscallInfo::Entry { nr, args, ip, sp }
+                | SyscallInfo::Seccomp {
+                    nr, args, ip, sp, ..
+                },
+            ) => {
+                if let Some(t) = self.tracees.get_mut(&tid) {
+                    t.ip = Some(ip);
+                }
+                self.on_entry(tid, nr, args, sp, usage);
+            }
             Ok(SyscallInfo::Exit { rval, is_error }) => self.on_exit(tid, rval, is_error, usage),
             Ok(_) => {}
             // The tracee died under us: its death is reported next.
@@ -648,7 +661,7 @@ impl Engine {
         if staged {
             t.staged = Some(format!("{name}({}", t.line.text));
         } else {
-            self.printer.leader(tid, self.tracees.len());
+            self.lead(tid, self.tracees.len());
             self.printer.push(&name);
             self.printer.push("(");
             let t = self.tracees.get_mut(&tid).expect("present");
@@ -771,7 +784,6 @@ impl Engine {
         self.fd_note = note;
         if let Some(now) = now.filter(|_| self.opts.syscall_times) {
             let d = ts_sub(now, entry_time);
-            use std::fmt::Write as _;
             let _ = write!(text, " <{}.{:06}>", d.tv_sec, d.tv_nsec / 1000);
         }
         self.printer.push(&text);
@@ -799,6 +811,50 @@ impl Engine {
         .to_line()
     }
 
+    /// Starts a line for `tid` (see [`Printer::leader`]), then, with `-n` and `-i`, the
+    /// number of its current (or last) call and its instruction pointer, as strace
+    /// writes them: `[ 257] [00007f0c1d2e3f4a] `.
+    fn lead(&mut self, tid: i32, nprocs: usize) {
+        self.printer.leader(tid, nprocs);
+        if !self.opts.syscall_numbers && !self.opts.instruction_pointer {
+            return;
+        }
+        let t = self.tracees.get(&tid);
+        let mut text = String::new();
+        if self.opts.syscall_numbers {
+            let _ = write!(text, "[{:4}] ", t.map_or(0, |t| t.nr));
+        }
+        if self.opts.instruction_pointer {
+            match t.and_then(|t| t.ip) {
+                Some(ip) => {
+                    let _ = write!(text, "[{ip:016x}] ");
+                }
+                None => text.push_str("[????????????????] "),
+            }
+        }
+        self.printer.push(&text);
+    }
+
+    /// At a stop that is not a system call's: with `-i`, where `tid` stands; with `-n`
+    /// under a seccomp filter (which hides untraced calls), the number of its last
+    /// call, left in `orig_rax` (all ones when no call is under way).
+    fn refresh_regs(&mut self, tid: i32) {
+        let numbers = self.opts.syscall_numbers && self.seccomp;
+        if !self.opts.instruction_pointer && !numbers {
+            return;
+        }
+        let regs = ptrace::get_regs(Pid::from_raw(tid)).ok();
+        if let Some(t) = self.tracees.get_mut(&tid) {
+            t.ip = regs.map(|r| r.rip);
+            if let Some(nr) = regs
+                .map(|r| r.orig_rax)
+                .filter(|&n| numbers && n != u64::MAX)
+            {
+                t.nr = nr;
+            }
+        }
+    }
+
     /// Makes the printer ready for the rest of `tid`'s call `nr`: its held-back entry
     /// (`-z`, `-Z`, `--json`) printed now, or `<... NAME resumed>` when something else
     /// was printed since its entry (or its thread changed id), or its line continued.
@@ -812,11 +868,11 @@ impl Engine {
     ) {
         match staged {
             Some(text) => {
-                self.printer.leader(tid, nprocs);
+                self.lead(tid, nprocs);
                 self.printer.push(&text);
             }
             None if reprint || self.printer.needs_resume(tid) => {
-                self.printer.leader(tid, nprocs);
+                self.lead(tid, nprocs);
                 self.printer
                     .push(&format!("<... {} resumed>", call_name(nr)));
             }
@@ -871,7 +927,8 @@ impl Engine {
                 self.printer
                     .whole_line(tid, &json::signal(tid, sig, siginfo));
             } else {
-                self.printer.leader(tid, self.nprocs());
+                self.refresh_regs(tid);
+                self.lead(tid, self.nprocs());
                 self.printer.push(&format!("--- {sig} "));
                 self.printer.push(&line.text);
                 self.printer.push(" ---");
@@ -914,7 +971,8 @@ impl Engine {
             self.printer.whole_line(tid, &json::stopped(tid, sig));
             return;
         }
-        self.printer.leader(tid, self.nprocs());
+        self.refresh_regs(tid);
+        self.lead(tid, self.nprocs());
         self.printer.push(&format!("--- stopped by {sig} ---"));
         self.printer.newline();
     }
@@ -929,6 +987,10 @@ impl Engine {
             if let Some(t) = self.tracees.get_mut(&tid) {
                 t.in_syscall = false;
             }
+        }
+        if let Some(t) = self.tracees.get_mut(&tid) {
+            // A dead process has no registers.
+            t.ip = None;
         }
         if self.printing && self.tracees.contains_key(&tid) {
             let text = match how {
@@ -949,7 +1011,7 @@ impl Engine {
                     };
                     self.printer.whole_line(tid, &line);
                 } else {
-                    self.printer.leader(tid, nprocs);
+                    self.lead(tid, nprocs);
                     self.printer.push(&text);
                     self.printer.newline();
                 }

@@ -61,24 +61,21 @@ pub(crate) struct Prepared {
 }
 
 impl Prepared {
-    /// The command `argv` found at `path`, with this process's environment; with a
-    /// seccomp program to install before the exec.
+    /// The command `argv` found at `path`, with this process's environment changed by
+    /// `env` (`VAR=VALUE` sets, `VAR` removes); with a seccomp program to install
+    /// before the exec.
     pub(crate) fn new(
         path: &Path,
         argv: &[OsString],
+        env: &[OsString],
         filter: Option<Vec<Insn>>,
     ) -> Result<Prepared, String> {
         let path = CString::new(path.as_os_str().as_bytes())
             .map_err(|_| "a NUL byte in the command".to_string())?;
         let argv = CStrArray::new(argv.iter().map(|a| a.as_bytes().to_vec()))
             .map_err(|_| "a NUL byte in an argument".to_string())?;
-        let envp = CStrArray::new(std::env::vars_os().map(|(k, v)| {
-            let mut kv = k.into_vec();
-            kv.push(b'=');
-            kv.extend(v.into_vec());
-            kv
-        }))
-        .map_err(|_| "a NUL byte in the environment".to_string())?;
+        let envp = CStrArray::new(environment(env))
+            .map_err(|_| "a NUL byte in the environment".to_string())?;
         Ok(Prepared {
             path,
             argv,
@@ -105,6 +102,28 @@ extern "C" fn capture_sigpipe() {
         let ignored = matches!(action.handler, SigHandler::Ignore);
         SIGPIPE_IGNORED_AT_START.store(ignored, Ordering::Relaxed);
     }
+}
+
+/// This process's environment as `NAME=VALUE` entries, changed by `edits` in order:
+/// `NAME=VALUE` replaces or adds, `NAME` removes (strace's `-E`).
+fn environment(edits: &[OsString]) -> Vec<Vec<u8>> {
+    let mut vars: Vec<Vec<u8>> = std::env::vars_os()
+        .map(|(k, v)| {
+            let mut kv = k.into_vec();
+            kv.push(b'=');
+            kv.extend(v.into_vec());
+            kv
+        })
+        .collect();
+    for edit in edits {
+        let edit = edit.as_bytes();
+        let name = edit.split(|&b| b == b'=').next().unwrap_or_default();
+        vars.retain(|kv| kv.split(|&b| b == b'=').next() != Some(name));
+        if edit.contains(&b'=') {
+            vars.push(edit.to_vec());
+        }
+    }
+    vars
 }
 
 /// In the child, after the fork: stop for the tracer, install the filter, exec. Only

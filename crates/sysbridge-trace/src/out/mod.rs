@@ -22,6 +22,7 @@ const RESULT_COLUMN: usize = 40;
 /// A file per traced process (`-ff`): where they go and the open ones.
 struct Separate {
     base: PathBuf,
+    append: bool,
     files: HashMap<i32, (Sink, usize)>,
 }
 
@@ -52,10 +53,11 @@ impl Printer {
                 None,
                 Some(Separate {
                     base: path.clone(),
+                    append: opts.append,
                     files: HashMap::new(),
                 }),
             ),
-            (Some(path), false) => (Some(Sink::file(create(path)?)), None),
+            (Some(path), false) => (Some(Sink::file(create(path, opts.append)?)), None),
             (None, _) => (Some(Sink::stderr()), None),
         };
         Ok(Printer {
@@ -90,7 +92,7 @@ impl Printer {
         if let Some(sep) = &mut self.separate {
             sep.files.entry(tid).or_insert_with(|| {
                 let path = PathBuf::from(format!("{}.{tid}", sep.base.display()));
-                let sink = create(&path).map_or_else(|_| Sink::stderr(), Sink::file);
+                let sink = create(&path, sep.append).map_or_else(|_| Sink::stderr(), Sink::file);
                 (sink, 0)
             });
         }
@@ -222,9 +224,14 @@ impl Printer {
     }
 }
 
-/// Creates (or truncates) an output file.
-fn create(path: &Path) -> Result<std::os::fd::OwnedFd, String> {
-    let flags = OFlags::WRONLY | OFlags::CREAT | OFlags::TRUNC | OFlags::CLOEXEC;
+/// Creates an output file, truncating it, or opens it for appending.
+fn create(path: &Path, append: bool) -> Result<std::os::fd::OwnedFd, String> {
+    let keep = if append {
+        OFlags::APPEND
+    } else {
+        OFlags::TRUNC
+    };
+    let flags = OFlags::WRONLY | OFlags::CREAT | keep | OFlags::CLOEXEC;
     fs::open(path, flags, Mode::from_bits_retain(0o666))
         .map_err(|e| format!("can't open '{}': {e}", path.display()))
 }
