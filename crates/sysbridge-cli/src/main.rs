@@ -6,13 +6,16 @@
 //! - `sysbridge errno NAME|NUMBER...` (`-l`, `-s WORD...`): error names, numbers and
 //!   glibc's messages, in the format of moreutils' `errno`;
 //! - `sysbridge sysno NAME|NUMBER...` (`-l`, `-s WORD...`): x86_64 system-call
-//!   names and numbers.
+//!   names and numbers;
+//! - `sysbridge trace [OPTIONS] COMMAND...`: strace;
+//! - `sysbridge init [OPTIONS] COMMAND...`: a PID 1 for containers, after tini.
 //!
 //! Errors are one line on stderr (`sysbridge: errno: no error named 'EFOO'`) and a
 //! non-zero exit status; usage errors are clap's, with status 2. Output that nobody
 //! reads any more (a closed pipe) ends the command quietly with status 0.
 
 mod errno;
+mod init;
 mod lookup;
 mod sysno;
 mod trace;
@@ -48,6 +51,8 @@ enum Command {
     Sysno(lookup::Args<sysno::SystemCalls>),
     /// Trace system calls and signals, as strace does (and faster)
     Trace(Box<trace::Args>),
+    /// Run a command as process 1 (of a container): forward signals, reap zombies
+    Init(init::Args),
 }
 
 impl Command {
@@ -57,6 +62,7 @@ impl Command {
             Command::Errno(_) => "errno",
             Command::Sysno(_) => "sysno",
             Command::Trace(_) => "trace",
+            Command::Init(_) => "init",
         }
     }
 
@@ -65,7 +71,9 @@ impl Command {
         match self {
             Command::Errno(args) => lookup::run(args, out, diagnostics),
             Command::Sysno(args) => lookup::run(args, out, diagnostics),
-            Command::Trace(_) => unreachable!("trace runs on its own in main"),
+            Command::Trace(_) | Command::Init(_) => {
+                unreachable!("trace and init run on their own in main")
+            }
         }
     }
 }
@@ -74,6 +82,9 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     if let Command::Trace(args) = &cli.command {
         return trace::main(args);
+    }
+    if let Command::Init(args) = &cli.command {
+        return init::main(args);
     }
     let mut out = io::stdout().lock();
     let mut diagnostics = io::stderr().lock();

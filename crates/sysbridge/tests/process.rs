@@ -290,6 +290,33 @@ fn default_signals_and_process_group() {
     assert_eq!(child.wait().unwrap().signal(), Some(Signal::SIGTERM));
 }
 
+/// `foreground` hands over only a terminal that is ours: a pipe (no terminal) and a
+/// pseudo-terminal master (a terminal, but nobody's controlling one) are left alone,
+/// and the spawn succeeds. (`sysbridge init`'s tests hand over a real one, under
+/// `script`.)
+#[test]
+fn foreground_leaves_a_terminal_that_is_not_ours_alone() {
+    let (reader, _writer) = fd::pipe2(PipeFlags::CLOEXEC).unwrap();
+    let Ok(ptmx) = sysbridge::fs::open(
+        "/dev/ptmx",
+        sysbridge::fs::OFlags::RDWR
+            | sysbridge::fs::OFlags::NOCTTY
+            | sysbridge::fs::OFlags::CLOEXEC,
+        sysbridge::fs::Mode::empty(),
+    ) else {
+        eprintln!("SKIPPED in part: no /dev/ptmx");
+        return;
+    };
+    for tty in [reader.as_fd(), ptmx.as_fd()] {
+        let state = Spawn::new("sh")
+            .args(["-c", "exit 4"])
+            .process_group(Pid::from_raw(0))
+            .foreground(tty)
+            .status();
+        assert_eq!(state, Ok(ChildState::Exited(4)));
+    }
+}
+
 #[test]
 fn descriptor_numbers_may_be_swapped() {
     let (r1, w1) = fd::pipe2(PipeFlags::CLOEXEC).unwrap();

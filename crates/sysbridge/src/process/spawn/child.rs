@@ -12,7 +12,7 @@ use core::convert::Infallible;
 use std::sync::atomic::Ordering;
 
 use linux_raw_sys::general as g;
-use linux_raw_sys::prctl;
+use linux_raw_sys::{ioctl, prctl};
 
 use super::{Ctx, FdMove, Plan};
 use crate::process::{execve, exit_group};
@@ -36,6 +36,8 @@ pub(super) extern "C" fn main(ctx: usize) -> i32 {
 /// Every step, in order; returns only with an error.
 fn run(p: &Plan, reset_handlers: bool) -> Result<Infallible, Errno> {
     dispositions(p, reset_handlers)?;
+    // Whether the terminal is ours to hand over: asked before we change groups.
+    let terminal = p.foreground.filter(|&tty| owns_terminal(tty));
     if p.setsid {
         // SAFETY: setsid touches no memory.
         unsafe { raw::raw_syscall0(Sysno::setsid) }?;
@@ -43,6 +45,9 @@ fn run(p: &Plan, reset_handlers: bool) -> Result<Infallible, Errno> {
     if let Some(pgid) = p.process_group {
         // SAFETY: setpgid touches no memory.
         unsafe { raw::raw_syscall2(Sysno::setpgid, 0, pgid as usize) }?;
+    }
+    if let Some(tty) = terminal {
+        give_terminal(tty)?;
     }
     credentials(p)?;
     if let Some(dir) = &p.cwd {
@@ -101,6 +106,47 @@ fn dispositions(p: &Plan, reset_handlers: bool) -> Result<(), Errno> {
         }
     }
     Ok(())
+}
+
+/// Whether `tty` is our controlling terminal with our process group in the
+/// foreground (`tcgetpgrp(tty) == getpgrp()`); false for whatever is no terminal of
+/// ours, or when asking fails.
+fn owns_terminal(tty: i32) -> bool {
+    let mut foreground = 0i32;
+    // SAFETY: TIOCGPGRP writes one `pid_t` into `foreground`, on this child's stack.
+    let asked = unsafe {
+        raw::raw_syscall3(
+            Sysno::ioctl,
+            tty as usize,
+            ioctl::TIOCGPGRP as usize,
+            args::mut_ptr(&mut foreground),
+        )
+    };
+    // SAFETY: getpgid(0) touches no memory.
+    let ours = unsafe { raw::raw_syscall1(Sysno::getpgid, 0) };
+    matches!((asked, ours), (Ok(_), Ok(group)) if group as i32 == foreground)
+}
+
+/// Makes our (new) process group the foreground group of `tty`
+/// (`tcsetpgrp(tty, getpgrp())`). `ENOTTY` (after `setsid`, `tty` is no longer our
+/// controlling terminal) and `ENXIO` (the terminal has gone) leave it as it is.
+fn give_terminal(tty: i32) -> Result<(), Errno> {
+    // SAFETY: getpgid(0) touches no memory.
+    let group = unsafe { raw::raw_syscall1(Sysno::getpgid, 0) }? as i32;
+    // SAFETY: TIOCSPGRP reads one `pid_t` from `group`, on this child's stack. SIGTTOU,
+    // which a background group gets for it, is blocked here, so it cannot stop us.
+    let given = unsafe {
+        raw::raw_syscall3(
+            Sysno::ioctl,
+            tty as usize,
+            ioctl::TIOCSPGRP as usize,
+            args::ptr(&group),
+        )
+    };
+    match given {
+        Ok(_) | Err(Errno::ENOTTY | Errno::ENXIO) => Ok(()),
+        Err(e) => Err(e),
+    }
 }
 
 /// Supplementary groups, group, user: in that order, since each may take away the

@@ -111,6 +111,7 @@ pub struct Spawn<'fd> {
     fds: BTreeMap<RawFd, Source<'fd>>,
     setsid: bool,
     process_group: Option<Pid>,
+    foreground: Option<BorrowedFd<'fd>>,
     pdeathsig: Option<Signal>,
     mask: SigSet,
     defaults: SigSet,
@@ -145,6 +146,7 @@ impl<'fd> Spawn<'fd> {
             fds: BTreeMap::from(inherit),
             setsid: false,
             process_group: None,
+            foreground: None,
             pdeathsig: None,
             mask: SigSet::EMPTY,
             defaults: SigSet::EMPTY.with(Signal::SIGPIPE),
@@ -253,6 +255,25 @@ impl<'fd> Spawn<'fd> {
         self
     }
 
+    /// Hands the terminal `tty` to the child's process group, as a shell does for a
+    /// foreground job (Go's `SysProcAttr.Foreground` with `Ctty`), but only when it is
+    /// ours to hand: when `tty` is our controlling terminal and our process group is
+    /// its foreground group. Then the child's group (see
+    /// [`process_group`](Spawn::process_group)) becomes the foreground group before
+    /// the program starts, so that it may read the terminal and receives the signals
+    /// its keys send (Ctrl-C, Ctrl-Z), and we no longer do.
+    ///
+    /// Done in the child (`ioctl(TIOCGPGRP)` before it changes groups,
+    /// `ioctl(TIOCSPGRP)` after), where all signals are still blocked, so that the
+    /// `SIGTTOU` a background group gets for it cannot stop the child. A `tty` that is
+    /// no terminal, or not ours (`ENOTTY`, `ENXIO`), is left alone; with
+    /// [`setsid`](Spawn::setsid) the child has no controlling terminal any more, so
+    /// nothing is handed over.
+    pub fn foreground(&mut self, tty: BorrowedFd<'fd>) -> &mut Spawn<'fd> {
+        self.foreground = Some(tty);
+        self
+    }
+
     /// The child receives `sig` when the thread that spawned it ends
     /// (`prctl(PR_SET_PDEATHSIG)` in the child). Note the *thread*: spawned from a
     /// short-lived thread, the child gets the signal when that thread returns. If we
@@ -305,9 +326,10 @@ impl<'fd> Spawn<'fd> {
     /// page), `rt_sigprocmask` (all blocked, then back), `clone3` (or `clone`),
     /// `munmap`, and `waitid` when the child failed; then a `waitid` with `WNOHANG`
     /// per child dropped while still running (see [`Child`]). In the child:
-    /// `rt_sigaction`, `setsid`, `setpgid`, `setgroups`, `setgid`, `setuid`, `chdir`,
-    /// `prctl`, `fcntl`, `dup3`, `close_range`, `rt_sigprocmask` as asked, and
-    /// `execve` per candidate path.
+    /// `rt_sigaction`, `ioctl(TIOCGPGRP)`, `getpgid`, `setsid`, `setpgid`,
+    /// `ioctl(TIOCSPGRP)`, `setgroups`, `setgid`, `setuid`, `chdir`, `prctl`, `fcntl`,
+    /// `dup3`, `close_range`, `rt_sigprocmask` as asked, and `execve` per candidate
+    /// path.
     pub fn spawn(&self) -> Result<Child, Errno> {
         handle::reap_dropped();
         let plan = self.plan()?;
@@ -374,6 +396,7 @@ impl<'fd> Spawn<'fd> {
             fds: FdPlan::new(&self.fds)?,
             setsid: self.setsid,
             process_group: self.process_group.map(Pid::as_raw),
+            foreground: self.foreground.map(|tty| tty.as_raw_fd()),
             pdeathsig: self.pdeathsig.map(Signal::raw),
             parent: getpid().as_raw(),
             mask: self.mask,
@@ -429,6 +452,8 @@ struct Plan {
     fds: FdPlan,
     setsid: bool,
     process_group: Option<i32>,
+    /// The terminal to hand to the child's group, if ours.
+    foreground: Option<RawFd>,
     pdeathsig: Option<i32>,
     /// Our process id, to detect that we died before the child set `pdeathsig`.
     parent: i32,
