@@ -345,8 +345,11 @@ fn shell_traps_kills_and_sleeps_match_strace() {
         return;
     }
     let calls = "trace=%signal,%clock,nanosleep,clock_nanosleep";
+    // The `SIGTERM` comes from a background job that first sleeps: sent at once, it
+    // would race the shell's own fork of `sleep 0.3` (a fast tracer loses that race
+    // more often than strace does).
     let script = "trap 'echo got >/dev/null' USR1; kill -USR1 $$; trap '' USR2; kill -USR2 $$; \
-                  sleep 0.01; (kill -TERM $$ &); sleep 0.2";
+                  sleep 0.01; (sleep 0.05; kill -TERM $$) & sleep 0.3";
     assert_identical(&["-f", "-e", calls], &["sh", "-c", script]);
     // A sleep interrupted by a child's death, and resumed.
     assert_identical(
