@@ -89,12 +89,15 @@ impl Insn {
 
 /// A filter giving the calls in `set` the verdict `hit` and every other call `miss`,
 /// for x86_64 calls only (a call of another architecture is killed, since its
-/// numbers mean other calls; numbers from 512 up, x32's among them, get `miss`).
+/// numbers mean other calls; numbers past the last system call, x32's among them, get
+/// `miss`).
 ///
-/// The set is a bitmap of sixteen 32-bit words: four comparisons find the call's word,
-/// a shift tests its bit, so every call costs the same dozen instructions whatever the
-/// set's size (a list of comparisons would cost one per member, and its 8-bit jump
-/// offsets could not span a set of more than 255 calls).
+/// The numbers fall into runs that share a verdict, and the filter is a binary search
+/// over the runs' first numbers: about twenty instructions for any call, whatever the
+/// set. It uses only loads of the number and architecture, `JGE`/`JEQ`/`JA` and
+/// returns, the instructions the kernel can evaluate once per number when the filter
+/// is installed: each call whose verdict is `RET_ALLOW` then goes through the
+/// kernel's allow-cache and never runs the filter at all.
 ///
 /// ```
 /// use sysbridge::seccomp::{filter_syscalls, RET_ALLOW, RET_TRACE};
@@ -104,86 +107,47 @@ impl Insn {
 /// assert!(prog.len() < 64);
 /// ```
 pub fn filter_syscalls(set: &SysnoSet, hit: u32, miss: u32) -> Vec<Insn> {
-    let mut words = [0u32; WORDS];
-    for nr in set.iter() {
-        let nr = nr.raw() as usize;
-        words[nr / 32] |= 1 << (nr % 32);
+    // (first number, verdict) of each run, ascending; the last run reaches u32::MAX.
+    let mut runs: Vec<(u32, u32)> = Vec::new();
+    for nr in 0..=LAST {
+        let verdict = if set.contains_raw(u64::from(nr)) {
+            hit
+        } else {
+            miss
+        };
+        if runs.last().is_none_or(|&(_, v)| v != verdict) {
+            runs.push((nr, verdict));
+        }
     }
     let mut prog = vec![
         Insn::load_arch(),
         Insn::jump_eq(AUDIT_ARCH_X86_64, 1, 0),
         Insn::ret(RET_KILL_PROCESS),
         Insn::load_nr(),
-        Insn::jump(p::BPF_JGE, (WORDS * 32) as u32, 0, 1),
     ];
-    let mut far = vec![(prog.len(), Label::Miss)];
-    prog.push(Insn::goto(0));
-    search(&mut prog, &mut far, &words, 0, WORDS);
-    // The word's bit: A = nr, X = the word. Its bit is (word >> (nr % 32)) & 1.
-    let tail = prog.len();
-    prog.extend([
-        Insn::stmt(p::BPF_STX, 0),
-        Insn::stmt(p::BPF_ALU | p::BPF_AND | p::BPF_K, 31),
-        Insn::stmt(p::BPF_MISC | p::BPF_TAX, 0),
-        Insn::stmt(p::BPF_LD | p::BPF_MEM, 0),
-        Insn::stmt(p::BPF_ALU | p::BPF_RSH | p::BPF_X, 0),
-        Insn::stmt(p::BPF_ALU | p::BPF_AND | p::BPF_K, 1),
-        Insn::jump_eq(1, 1, 0),
-    ]);
-    let miss_at = prog.len();
-    prog.extend([Insn::ret(miss), Insn::ret(hit)]);
-    for (at, label) in far {
-        let to = match label {
-            Label::Miss => miss_at,
-            Label::Hit => miss_at + 1,
-            Label::Tail => tail,
-        };
-        prog[at].k = (to - at - 1) as u32;
-    }
+    search(&mut prog, &runs);
     prog
 }
 
-/// The bitmap words of [`filter_syscalls`]: numbers 0 to 511.
-const WORDS: usize = 16;
+/// A number past every system call number (`Sysno`'s go up to 469).
+const LAST: u32 = 512;
 
-/// Where an unconditional jump of [`filter_syscalls`] goes, patched once laid out.
-#[derive(Clone, Copy)]
-enum Label {
-    Hit,
-    Miss,
-    Tail,
-}
-
-/// Appends the search of words `lo..hi` for the word holding call `A`: a binary tree
-/// of comparisons, each leaf loading its word into X for the tail (or jumping straight
-/// to a verdict when the word is empty or full).
-fn search(
-    prog: &mut Vec<Insn>,
-    far: &mut Vec<(usize, Label)>,
-    words: &[u32],
-    lo: usize,
-    hi: usize,
-) {
-    if hi - lo == 1 {
-        let label = match words[lo] {
-            0 => Label::Miss,
-            u32::MAX => Label::Hit,
-            word => {
-                prog.push(Insn::stmt(p::BPF_LDX | p::BPF_IMM, word));
-                Label::Tail
-            }
-        };
-        far.push((prog.len(), label));
-        prog.push(Insn::goto(0));
+/// Appends the search of `runs` for the run holding call `A`, ending in its verdict.
+fn search(prog: &mut Vec<Insn>, runs: &[(u32, u32)]) {
+    let mid = runs.len() / 2;
+    if mid == 0 {
+        prog.push(Insn::ret(runs[0].1));
         return;
     }
-    let mid = (lo + hi) / 2;
-    let node = prog.len();
-    prog.push(Insn::jump(p::BPF_JGE, (mid * 32) as u32, 0, 0));
-    search(prog, far, words, lo, mid);
-    // The upper half starts right after the lower one (at most 23 instructions).
-    prog[node].jt = u8::try_from(prog.len() - node - 1).expect("a short lower half");
-    search(prog, far, words, mid, hi);
+    // `A >= first of the upper half`: on to the unconditional jump there (a
+    // conditional jump's 8-bit offset may not reach past a long lower half), else
+    // over it into the lower half.
+    prog.push(Insn::jump(p::BPF_JGE, runs[mid].0, 0, 1));
+    let over_lower = prog.len();
+    prog.push(Insn::goto(0));
+    search(prog, &runs[..mid]);
+    prog[over_lower].k = (prog.len() - over_lower - 1) as u32;
+    search(prog, &runs[mid..]);
 }
 
 bitflags::bitflags! {
@@ -232,14 +196,17 @@ pub fn set_filter(filter: &[Insn], flags: FilterFlags) -> Result<(), Errno> {
 mod tests {
     use super::*;
 
-    /// Runs a classic BPF program over `seccomp_data` with `nr` and `arch`: the
-    /// instructions `filter_syscalls` emits, as the kernel's checker and interpreter
-    /// define them.
-    fn run(prog: &[Insn], nr: u32, arch: u32) -> u32 {
-        let (mut a, mut x, mut mem) = (0u32, 0u32, [0u32; 16]);
+    /// Runs a classic BPF program over `seccomp_data` with `nr` and `arch`, as the
+    /// kernel's interpreter does, and returns the verdict and how many instructions
+    /// ran. It knows only the instructions the kernel's allow-cache emulator
+    /// (`seccomp_is_const_allow`) knows, and panics on any other.
+    fn run(prog: &[Insn], nr: u32, arch: u32) -> (u32, usize) {
+        let mut a = 0u32;
         let mut pc = 0;
+        let mut ran = 0;
         loop {
             let i = prog[pc];
+            ran += 1;
             let code = u32::from(i.code);
             pc += 1;
             match code {
@@ -250,12 +217,6 @@ mod tests {
                         k => panic!("load of offset {k}"),
                     }
                 }
-                c if c == p::BPF_LD | p::BPF_MEM => a = mem[i.k as usize],
-                c if c == p::BPF_LDX | p::BPF_IMM => x = i.k,
-                c if c == p::BPF_STX => mem[i.k as usize] = x,
-                c if c == p::BPF_ALU | p::BPF_AND | p::BPF_K => a &= i.k,
-                c if c == p::BPF_ALU | p::BPF_RSH | p::BPF_X => a >>= x,
-                c if c == p::BPF_MISC | p::BPF_TAX => x = a,
                 c if c == p::BPF_JMP | p::BPF_JA => pc += i.k as usize,
                 c if c == p::BPF_JMP | p::BPF_JEQ | p::BPF_K => {
                     pc += usize::from(if a == i.k { i.jt } else { i.jf });
@@ -263,7 +224,7 @@ mod tests {
                 c if c == p::BPF_JMP | p::BPF_JGE | p::BPF_K => {
                     pc += usize::from(if a >= i.k { i.jt } else { i.jf });
                 }
-                c if c == p::BPF_RET | p::BPF_K => return i.k,
+                c if c == p::BPF_RET | p::BPF_K => return (i.k, ran),
                 c => panic!("unexpected instruction {c:#x}"),
             }
         }
@@ -289,16 +250,21 @@ mod tests {
         ];
         for set in &sets {
             let prog = filter_syscalls(set, RET_TRACE, RET_ALLOW);
-            assert!(prog.len() <= 80, "{} instructions", prog.len());
+            // The kernel's limit (BPF_MAXINSNS).
+            assert!(prog.len() <= 4096, "{} instructions", prog.len());
             for nr in (0..600).chain([0x4000_0000, 0x4000_0001, u32::MAX]) {
                 let want = if set.contains_raw(u64::from(nr)) {
                     RET_TRACE
                 } else {
                     RET_ALLOW
                 };
-                assert_eq!(run(&prog, nr, AUDIT_ARCH_X86_64), want, "nr {nr}");
+                let (verdict, ran) = run(&prog, nr, AUDIT_ARCH_X86_64);
+                assert_eq!(verdict, want, "nr {nr}");
+                // Four to check the call, two per level of a search over at most
+                // 513 runs, one to return.
+                assert!(ran <= 4 + 2 * 10 + 1, "nr {nr}: {ran} instructions");
             }
-            assert_eq!(run(&prog, 1, 0x4000_0003), RET_KILL_PROCESS);
+            assert_eq!(run(&prog, 1, 0x4000_0003).0, RET_KILL_PROCESS);
         }
     }
 }
