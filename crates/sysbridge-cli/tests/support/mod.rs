@@ -79,23 +79,62 @@ pub(crate) fn trace_lines(
     name: &str,
 ) -> Vec<String> {
     let out = dir.join(name);
-    let status = Command::new("setarch")
+    let mut command = Command::new("setarch");
+    command
         .args(["x86_64", "-R"])
         .args(tracer)
         .args(opts)
         .arg("-o")
         .arg(&out)
         .arg("--")
-        .args(cmd)
+        .args(cmd);
+    read_trace(command, &out, || format!("{tracer:?} {opts:?} -- {cmd:?}"))
+}
+
+/// Like [`trace_lines`], with the tracer itself started on a pseudo-terminal by
+/// `script(1)`, so that the command's terminal is a real one while script, untraced,
+/// adds no lines (and no races between its child's end and its own wake-ups).
+pub(crate) fn trace_lines_on_terminal(
+    tracer: &[&str],
+    opts: &[&str],
+    cmd: &[&str],
+    dir: &Path,
+    name: &str,
+) -> Vec<String> {
+    let out = dir.join(name);
+    let quote = |word: &str| format!("'{}'", word.replace('\'', r"'\''"));
+    let out_text = out.to_str().expect("a UTF-8 temporary path");
+    let inner: Vec<String> = tracer
+        .iter()
+        .chain(opts)
+        .chain(&["-o", out_text, "--"])
+        .chain(cmd)
+        .map(|w| quote(w))
+        .collect();
+    let mut command = Command::new("setarch");
+    command
+        .args(["x86_64", "-R", "script", "-qec"])
+        .arg(inner.join(" "))
+        .arg("/dev/null");
+    read_trace(command, &out, || {
+        format!("script: {tracer:?} {opts:?} -- {cmd:?}")
+    })
+}
+
+/// Runs `command` (a tracer writing to `out`) in the C locale and returns the lines
+/// of `out`; `what` names the run when it wrote nothing.
+fn read_trace(mut command: Command, out: &Path, what: impl Fn() -> String) -> Vec<String> {
+    let status = command
         .env("LC_ALL", "C")
         .stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
         .output()
         .expect("setarch runs");
-    let text = std::fs::read(&out).unwrap_or_else(|_| {
+    let text = std::fs::read(out).unwrap_or_else(|_| {
         panic!(
-            "{tracer:?} {opts:?} -- {cmd:?} wrote no trace: {}",
+            "{} wrote no trace: {}",
+            what(),
             String::from_utf8_lossy(&status.stderr)
         )
     });
@@ -347,21 +386,26 @@ pub(crate) fn align_unplaced(reference: &Groups, other: Groups) -> Groups {
 /// those both other runs print identically; the best score counts (a program's own
 /// races, a signal arriving before or after a call, can follow either run).
 pub(crate) fn compare(opts: &[&str], cmd: &[&str]) -> Parity {
+    compare_runs(opts, cmd, trace_lines)
+}
+
+/// [`compare`], each tracer run on a pseudo-terminal ([`trace_lines_on_terminal`]).
+pub(crate) fn compare_on_terminal(opts: &[&str], cmd: &[&str]) -> Parity {
+    compare_runs(opts, cmd, trace_lines_on_terminal)
+}
+
+/// The signature of [`trace_lines`] and [`trace_lines_on_terminal`].
+type Runner = fn(&[&str], &[&str], &[&str], &Path, &str) -> Vec<String>;
+
+/// [`compare`] with the tracers run by `run`.
+fn compare_runs(opts: &[&str], cmd: &[&str], run: Runner) -> Parity {
     let dir = tempfile::tempdir().unwrap();
     let ours_bin = sysbridge();
     let ours_tracer = [ours_bin.to_str().unwrap(), "trace"];
     let runs: Vec<Groups> = (0..3)
-        .map(|i| {
-            group(&trace_lines(
-                &["strace"],
-                opts,
-                cmd,
-                dir.path(),
-                &format!("s{i}"),
-            ))
-        })
+        .map(|i| group(&run(&["strace"], opts, cmd, dir.path(), &format!("s{i}"))))
         .collect();
-    let ours = group(&trace_lines(&ours_tracer, opts, cmd, dir.path(), "t"));
+    let ours = group(&run(&ours_tracer, opts, cmd, dir.path(), "t"));
     (0..runs.len())
         .map(|r| {
             let reference = &runs[r];
