@@ -241,22 +241,25 @@ pub(crate) fn group(lines: &[String]) -> Groups {
         .map(|pid| {
             let lines = groups[pid]
                 .iter()
-                .map(|body| {
-                    number
-                        .replace_all(body, |c: &regex::Captures<'_>| {
-                            names
-                                .get(&c[0])
-                                .cloned()
-                                .unwrap_or_else(|| c[0].to_string())
-                        })
-                        .into_owned()
-                })
+                .map(|body| rename(&number, &names, body))
                 .collect();
             (names[pid].clone(), lines)
         })
         .collect();
     out.sort_by(|a, b| a.0.cmp(&b.0));
     out
+}
+
+/// `line` with every match of `pattern` that `names` maps replaced by its name.
+fn rename(pattern: &Regex, names: &HashMap<String, String>, line: &str) -> String {
+    pattern
+        .replace_all(line, |c: &regex::Captures<'_>| {
+            names
+                .get(&c[0])
+                .cloned()
+                .unwrap_or_else(|| c[0].to_string())
+        })
+        .into_owned()
 }
 
 /// The result of one comparison.
@@ -345,16 +348,16 @@ pub(crate) fn align_unplaced(reference: &Groups, other: Groups) -> Groups {
         }
     }
     pairs.sort_by(|x, y| y.0.cmp(&x.0).then(x.1.cmp(y.1)).then(x.2.cmp(y.2)));
-    let mut rename: HashMap<String, String> = HashMap::new();
+    let mut new_names: HashMap<String, String> = HashMap::new();
     let mut taken = std::collections::HashSet::new();
     for (_, a, b) in pairs {
-        if !rename.contains_key(a) && !taken.contains(b) {
-            rename.insert(a.clone(), b.clone());
+        if !new_names.contains_key(a) && !taken.contains(b) {
+            new_names.insert(a.clone(), b.clone());
             taken.insert(b.clone());
         }
     }
     for (n, (a, _)) in ours.iter().enumerate() {
-        rename
+        new_names
             .entry(a.clone())
             .or_insert_with(|| format!("Y{}", n + 1));
     }
@@ -363,18 +366,9 @@ pub(crate) fn align_unplaced(reference: &Groups, other: Groups) -> Groups {
         .map(|(l, lines)| {
             let lines = lines
                 .iter()
-                .map(|line| {
-                    label
-                        .replace_all(line, |c: &regex::Captures<'_>| {
-                            rename
-                                .get(&c[0])
-                                .cloned()
-                                .unwrap_or_else(|| c[0].to_string())
-                        })
-                        .into_owned()
-                })
+                .map(|line| rename(&label, &new_names, line))
                 .collect();
-            (rename.get(&l).cloned().unwrap_or(l), lines)
+            (new_names.get(&l).cloned().unwrap_or(l), lines)
         })
         .collect();
     out.sort_by(|a, b| a.0.cmp(&b.0));
