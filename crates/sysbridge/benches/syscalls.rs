@@ -5,19 +5,20 @@
 //!
 //! - **Interleaved rounds.** Criterion measures one route after another, which these
 //!   noisy 2-vCPU machines punish: a burst of load lands on one route and not the other.
-//!   Here each round runs every route of a group once, in a rotating order, for a short
-//!   batch of calls; the ratio of each route to the group's baseline is taken within the
+//!   Here each round runs every route of a group once, in a fresh random order (so that
+//!   no route always follows the same one), for a short batch of calls; the ratio of each route to the group's baseline is taken within the
 //!   round, so both saw the same machine. The report gives the median of those paired
 //!   ratios with its inter-quartile range, and the ratio of the fastest batches ("min
 //!   ratio").
-//! - **Eight placements per route.** On this machine's CPU the cost of a `syscall`
+//! - **Thirty-two placements per route.** On this machine's CPU the cost of a `syscall`
 //!   instruction depends on where it sits in the binary: two loops with the same
 //!   instructions at different addresses differ by up to 40 % in most batches (measured
 //!   while writing this harness: the raw entry and rustix, both `syscall; cmp; cmov`,
-//!   came out 1.3x apart). A single copy of each loop would let the linker's layout
-//!   decide the ratio. So every loop is a `const`-generic function instantiated
-//!   [`COPIES`] times, each at its own address, and a route's batch is spread evenly
-//!   over its copies.
+//!   came out 1.3x apart; sixteen copies of one loop, 64 bytes apart, had medians from
+//!   198 to 263 ns). A single copy of each loop would let the linker's layout decide the
+//!   ratio. So every loop is a `const`-generic function instantiated [`COPIES`] times,
+//!   each at its own address, and a route's batch is spread evenly over its copies
+//!   (with eight copies, routes of identical code still came out up to 8 % apart).
 //! - **Only results go through `black_box`,** each as one register value. The `asm!`
 //!   blocks and the wrappers are volatile, so nothing is hoisted out of the loops anyway;
 //!   a `black_box` on an argument forces a store and a reload just before `syscall`, and
@@ -44,7 +45,7 @@ mod harness;
 use harness::{Group, Route, run_group};
 
 /// How many copies of each loop, at distinct addresses, a route is spread over.
-const COPIES: usize = 8;
+const COPIES: usize = 32;
 
 /// A loop of `n` calls on descriptor `fd` (reading, or writing when the flag is set).
 type IoLoop = fn(BorrowedFd<'_>, bool, u32);
@@ -55,16 +56,11 @@ type PlainLoop = fn(u32);
 /// The [`COPIES`] instances of a `const`-generic loop, each a distinct function.
 macro_rules! copies {
     ($f:ident as $ty:ty) => {
-        [
-            $f::<0> as $ty,
-            $f::<1>,
-            $f::<2>,
-            $f::<3>,
-            $f::<4>,
-            $f::<5>,
-            $f::<6>,
-            $f::<7>,
-        ]
+        copies!(@ $f as $ty; 0 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15
+                16 17 18 19 20 21 22 23 24 25 26 27 28 29 30 31)
+    };
+    (@ $f:ident as $ty:ty; $first:literal $($k:literal)*) => {
+        [$f::<$first> as $ty, $($f::<$k>),*]
     };
 }
 
@@ -113,10 +109,24 @@ unsafe fn asm_syscall3(nr: Sysno, a0: usize, a1: usize, a2: usize) -> usize {
     ret
 }
 
+/// Shifts the code that follows by `K % 4` × 16 bytes (jumped over, never run), so
+/// that the copies of a loop start at each of the four 16-byte offsets within a 64-byte
+/// line: loops are aligned to 16 bytes, and copies of one size would otherwise share
+/// their place within the line.
+#[inline(always)]
+fn shift<const K: u8>() {
+    // SAFETY: a jump over padding bytes; no register, flag, memory or stack is touched.
+    unsafe {
+        asm!("jmp 2f", ".skip {n}, 0xcc", "2:", n = const (K as usize % 4) * 16,
+             options(nomem, nostack, preserves_flags));
+    }
+}
+
 // ---- getpid ----
 
 #[inline(never)]
 fn asm_getpid<const K: u8>(n: u32) {
+    shift::<K>();
     for _ in 0..n {
         // SAFETY: getpid takes no arguments and touches no memory.
         black_box(unsafe { asm_syscall3(Sysno::getpid, 0, 0, 0) });
@@ -126,6 +136,7 @@ fn asm_getpid<const K: u8>(n: u32) {
 
 #[inline(never)]
 fn ours_getpid<const K: u8>(n: u32) {
+    shift::<K>();
     for _ in 0..n {
         black_box(sysbridge::process::getpid());
     }
@@ -134,6 +145,7 @@ fn ours_getpid<const K: u8>(n: u32) {
 
 #[inline(never)]
 fn libc_getpid<const K: u8>(n: u32) {
+    shift::<K>();
     for _ in 0..n {
         // SAFETY: getpid has no preconditions.
         black_box(unsafe { libc::getpid() });
@@ -143,6 +155,7 @@ fn libc_getpid<const K: u8>(n: u32) {
 
 #[inline(never)]
 fn rustix_getpid<const K: u8>(n: u32) {
+    shift::<K>();
     for _ in 0..n {
         black_box(rustix::process::getpid());
     }
@@ -172,6 +185,7 @@ fn getpid_group<'a>() -> Group<'a> {
 
 #[inline(never)]
 fn asm_io<const K: u8>(fd: BorrowedFd<'_>, write: bool, n: u32) {
+    shift::<K>();
     let fd = fd.as_raw_fd() as usize;
     let mut byte = [0u8; 1];
     let (nr, buf) = if write {
@@ -189,6 +203,7 @@ fn asm_io<const K: u8>(fd: BorrowedFd<'_>, write: bool, n: u32) {
 /// Our wrappers; each result consumed as one register value, as a caller would.
 #[inline(never)]
 fn ours_io<const K: u8>(fd: BorrowedFd<'_>, write: bool, n: u32) {
+    shift::<K>();
     let mut byte = [0u8; 1];
     for _ in 0..n {
         let r = if write {
@@ -205,6 +220,7 @@ fn ours_io<const K: u8>(fd: BorrowedFd<'_>, write: bool, n: u32) {
 /// the price of that check when no hook is registered.
 #[inline(never)]
 fn raw_entry_io<const K: u8>(fd: BorrowedFd<'_>, write: bool, n: u32) {
+    shift::<K>();
     let fd = fd.as_raw_fd() as usize;
     let mut byte = [0u8; 1];
     let (nr, buf) = if write {
@@ -229,6 +245,7 @@ static NOOP_HOOKS: Hooks = Hooks {
 /// [`ours_io`] with no-op hooks registered for the loop.
 #[inline(never)]
 fn hooked_io<const K: u8>(fd: BorrowedFd<'_>, write: bool, n: u32) {
+    shift::<K>();
     let previous = set_hooks(Some(&NOOP_HOOKS));
     ours_io::<K>(fd, write, n);
     set_hooks(previous);
@@ -236,6 +253,7 @@ fn hooked_io<const K: u8>(fd: BorrowedFd<'_>, write: bool, n: u32) {
 
 #[inline(never)]
 fn libc_io<const K: u8>(fd: BorrowedFd<'_>, write: bool, n: u32) {
+    shift::<K>();
     let fd = fd.as_raw_fd();
     let mut byte = [0u8; 1];
     for _ in 0..n {
@@ -255,6 +273,7 @@ fn libc_io<const K: u8>(fd: BorrowedFd<'_>, write: bool, n: u32) {
 
 #[inline(never)]
 fn rustix_io<const K: u8>(fd: BorrowedFd<'_>, write: bool, n: u32) {
+    shift::<K>();
     let mut byte = [0u8; 1];
     for _ in 0..n {
         let r = if write {
@@ -302,6 +321,7 @@ fn io_group<'a>(name: &'static str, fd: BorrowedFd<'a>, write: bool) -> Group<'a
 
 #[inline(never)]
 fn libc_clock<const K: u8>(n: u32) {
+    shift::<K>();
     let mut ts = libc::timespec {
         tv_sec: 0,
         tv_nsec: 0,
@@ -316,6 +336,7 @@ fn libc_clock<const K: u8>(n: u32) {
 
 #[inline(never)]
 fn ours_clock<const K: u8>(n: u32) {
+    shift::<K>();
     for _ in 0..n {
         black_box(clock_gettime(ClockId::Monotonic));
     }
@@ -324,6 +345,7 @@ fn ours_clock<const K: u8>(n: u32) {
 
 #[inline(never)]
 fn rustix_clock<const K: u8>(n: u32) {
+    shift::<K>();
     for _ in 0..n {
         black_box(rustix::time::clock_gettime(
             rustix::time::ClockId::Monotonic,

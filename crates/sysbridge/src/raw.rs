@@ -15,8 +15,9 @@
 //! runtime, a profiler or a tracer of our own can do the same here: [`set_hooks`]
 //! registers an [`Hooks::enter`] callback, run just before the call, and an
 //! [`Hooks::exit`] callback, run just after it with the result. With no hooks
-//! registered the only cost is one load and one predicted branch (see
-//! `benches/syscalls.rs`: it is below what the benchmark can resolve).
+//! registered a hooked entry is the raw entry behind one load and one predicted branch
+//! (see `benches/syscalls.rs` and README.md for what that measures); with hooks, the
+//! call is still made inline, between two outlined calls.
 //!
 //! A hook runs on the thread making the call. A system call made from inside a hook
 //! does not run the hooks again (a thread-local guard prevents the recursion). A hook
@@ -167,26 +168,29 @@ macro_rules! raw_fn {
     };
 }
 
-/// Defines a hooked entry: one load of the hooks pointer, a predicted branch on it
-/// before and after the call, and the outlined cold hook calls when hooks are
-/// registered. The same pointer serves both branches, so a thread sees `enter` and
-/// `exit` of the same hooks even if they are replaced meanwhile.
+/// Defines a hooked entry: one load of the hooks pointer and a predicted branch on it.
+/// With no hooks registered the rest is the raw entry, nothing more; with hooks, a
+/// second copy of the call sits between the outlined cold hook calls, so both paths
+/// keep the `syscall` instruction inline in the caller with its arguments in registers.
+/// The one pointer serves enter and exit, so a thread sees `enter` and `exit` of the
+/// same hooks even if they are replaced meanwhile.
 macro_rules! hooked_fn {
     ($(#[$attr:meta])* $vis:vis $name:ident => $raw:ident $(, $a:ident)*) => {
         $(#[$attr])*
         #[inline(always)]
         $vis unsafe fn $name(nr: Sysno $(, $a: usize)*) -> Result<usize, Errno> {
             // SAFETY: every non-null value stored in HOOKS came from a `&'static Hooks`.
-            let hooks = unsafe { HOOKS.load(Ordering::Acquire).as_ref() };
-            if let Some(hooks) = hooks {
-                enter_hook(hooks, nr);
+            match unsafe { HOOKS.load(Ordering::Acquire).as_ref() } {
+                // SAFETY: forwarded from this function's contract.
+                None => unsafe { $raw(nr $(, $a)*) },
+                Some(hooks) => {
+                    enter_hook(hooks, nr);
+                    // SAFETY: forwarded from this function's contract.
+                    let result = unsafe { $raw(nr $(, $a)*) };
+                    exit_hook(hooks, nr, result);
+                    result
+                }
             }
-            // SAFETY: forwarded from this function's contract.
-            let result = unsafe { $raw(nr $(, $a)*) };
-            if let Some(hooks) = hooks {
-                exit_hook(hooks, nr, result);
-            }
-            result
         }
     };
 }

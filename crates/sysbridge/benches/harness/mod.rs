@@ -27,6 +27,28 @@ fn time_batch(route: &mut Route<'_>, batch: u32) -> f64 {
     start.elapsed().as_nanos() as f64 / f64::from(batch)
 }
 
+/// A xorshift generator: each round runs the routes in a fresh order, so that no route
+/// always follows the same one (what ran just before a batch, its branch-predictor and
+/// cache footprint, changes the batch's time).
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+
+    /// Fisher-Yates.
+    fn shuffle<T>(&mut self, v: &mut [T]) {
+        for i in (1..v.len()).rev() {
+            let j = (self.next() % (i as u64 + 1)) as usize;
+            v.swap(i, j);
+        }
+    }
+}
+
 /// The `q` quantile of sorted values, interpolated.
 fn quantile(sorted: &[f64], q: f64) -> f64 {
     let pos = q * (sorted.len() - 1) as f64;
@@ -42,10 +64,12 @@ pub(crate) fn run_group(group: &mut Group<'_>, rounds: usize) {
     }
     let mut ns: Vec<Vec<f64>> = vec![Vec::with_capacity(rounds); n];
     let mut ratios: Vec<Vec<f64>> = vec![Vec::with_capacity(rounds); n];
-    for round in 0..rounds {
+    let mut order: Vec<usize> = (0..n).collect();
+    let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
+    for _ in 0..rounds {
+        rng.shuffle(&mut order);
         let mut this_round = vec![0.0; n];
-        for k in 0..n {
-            let i = (round + k) % n;
+        for &i in &order {
             this_round[i] = time_batch(&mut group.routes[i], group.batch);
         }
         for i in 0..n {
