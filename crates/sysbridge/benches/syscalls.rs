@@ -6,10 +6,10 @@
 //! - **Interleaved rounds.** Criterion measures one route after another, which these
 //!   noisy 2-vCPU machines punish: a burst of load lands on one route and not the other.
 //!   Here each round runs every route of a group once, in a fresh random order (so that
-//!   no route always follows the same one), for a short batch of calls; the ratio of each route to the group's baseline is taken within the
-//!   round, so both saw the same machine. The report gives the median of those paired
-//!   ratios with its inter-quartile range, and the ratio of the fastest batches ("min
-//!   ratio").
+//!   no route always follows the same one), for a short batch of calls; the ratio of
+//!   each route to the group's baseline is taken within the round, so both saw the same
+//!   machine. The report gives the median of those paired ratios with its
+//!   inter-quartile range, and the ratio of the fastest batches ("min ratio").
 //! - **Thirty-two placements per route.** On this machine's CPU the cost of a `syscall`
 //!   instruction depends on where it sits in the binary: two loops with the same
 //!   instructions at different addresses differ by up to 40 % in most batches (measured
@@ -17,8 +17,11 @@
 //!   came out 1.3x apart; sixteen copies of one loop, 64 bytes apart, had medians from
 //!   198 to 263 ns). A single copy of each loop would let the linker's layout decide the
 //!   ratio. So every loop is a `const`-generic function instantiated [`COPIES`] times,
-//!   each at its own address, and a route's batch is spread evenly over its copies
-//!   (with eight copies, routes of identical code still came out up to 8 % apart).
+//!   each at its own address, and a route's batch is spread evenly over its copies.
+//!   Loops are aligned to 16 bytes, so copies of one size would all sit at the same
+//!   place within a 64-byte line; [`shift`] moves each copy to one of the four 16-byte
+//!   offsets. (With 32 copies and no shift, the same wrapper in three loops of
+//!   different shape came out 1.02x, 1.07x and 1.17x; with both, 1.06x in all three.)
 //! - **Only results go through `black_box`,** each as one register value. The `asm!`
 //!   blocks and the wrappers are volatile, so nothing is hoisted out of the loops anyway;
 //!   a `black_box` on an argument forces a store and a reload just before `syscall`, and
@@ -26,7 +29,8 @@
 //!   code being compared.
 //!
 //! The baseline's `asm!` lives here, not in the library, on purpose: it is the bare
-//! instruction our wrappers are measured against.
+//! instruction our wrappers are measured against (and [`shift`] is placement, not a
+//! system call).
 //!
 //! Run pinned on a quiet machine: `taskset -c 1 cargo bench -p sysbridge --bench
 //! syscalls` (`-- --quick` for fewer rounds; `-- FILTER` for groups whose name contains
