@@ -24,8 +24,11 @@ const FLOOR: f64 = 98.0;
 /// How many times a program below [`FLOOR`] is compared before it fails.
 const ATTEMPTS: usize = 3;
 
+/// Programs by name, each with its command line.
+type Corpus = Vec<(&'static str, Vec<String>)>;
+
 /// The corpus: a name and a command line.
-fn corpus(dir: &str, py: &str) -> Vec<(&'static str, Vec<String>)> {
+fn corpus(dir: &str, py: &str) -> Corpus {
     let sh = |script: String| vec!["sh".to_string(), "-c".to_string(), script];
     let pyc = |code: &str| vec![py.to_string(), "-c".to_string(), code.to_string()];
     let argv = |a: &[&str]| a.iter().map(|s| s.to_string()).collect::<Vec<_>>();
@@ -112,20 +115,27 @@ fn corpus(dir: &str, py: &str) -> Vec<(&'static str, Vec<String>)> {
     ]
 }
 
+/// The corpus, with the temporary directory its commands use (kept alive by the
+/// caller); `None`, after saying why, when strace or Python is missing.
+fn corpus_if_tools() -> Option<(tempfile::TempDir, Corpus)> {
+    if !strace_available() {
+        return None;
+    }
+    let py = python()?;
+    let dir = tempfile::tempdir().unwrap();
+    let corpus = corpus(dir.path().to_str().unwrap(), py);
+    Some((dir, corpus))
+}
+
 #[test]
 fn traces_match_strace_over_the_corpus() {
-    if !strace_available() {
-        return;
-    }
-    let Some(py) = python() else {
+    let Some((_dir, corpus)) = corpus_if_tools() else {
         return;
     };
-    let dir = tempfile::tempdir().unwrap();
-    let dir = dir.path().to_str().unwrap().to_string();
     let mut below = Vec::new();
     for opts in [&[][..], &["-f"]] {
         let (mut same, mut total) = (0, 0);
-        for (name, cmd) in corpus(&dir, py) {
+        for (name, cmd) in &corpus {
             let cmd: Vec<&str> = cmd.iter().map(String::as_str).collect();
             let mut p = compare(opts, &cmd);
             for _ in 1..ATTEMPTS {
@@ -165,17 +175,12 @@ fn traces_match_strace_over_the_corpus() {
 
 #[test]
 fn summaries_match_strace_over_the_corpus() {
-    if !strace_available() {
-        return;
-    }
-    let Some(py) = python() else {
+    let Some((_dir, corpus)) = corpus_if_tools() else {
         return;
     };
-    let dir = tempfile::tempdir().unwrap();
-    let dir = dir.path().to_str().unwrap().to_string();
     let mut differ = Vec::new();
     for opts in [&[][..], &["-f"]] {
-        for (name, cmd) in corpus(&dir, py) {
+        for (name, cmd) in &corpus {
             let cmd: Vec<&str> = cmd.iter().map(String::as_str).collect();
             let d = compare_summary(opts, &cmd);
             if !d.is_empty() {

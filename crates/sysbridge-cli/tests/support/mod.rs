@@ -492,20 +492,17 @@ pub(crate) type SummaryDiff = (String, Option<(u64, u64)>, Option<(u64, u64)>);
 /// real miscount, of a count strace gives the same every time, differs in every round.
 pub(crate) fn compare_summary(opts: &[&str], cmd: &[&str]) -> Vec<SummaryDiff> {
     let ours_bin = sysbridge();
-    let strace = || summary_counts(&["strace"], opts, cmd);
-    let mut theirs = vec![strace(), strace()];
+    let ours_bin = ours_bin.to_str().unwrap();
+    let run = |tracer: &[&str]| summary_counts(tracer, opts, cmd);
+    let mut theirs = vec![run(&["strace"]), run(&["strace"])];
     let mut ours = Vec::new();
     loop {
-        ours.push(summary_counts(
-            &[ours_bin.to_str().unwrap(), "trace"],
-            opts,
-            cmd,
-        ));
+        ours.push(run(&[ours_bin, "trace"]));
         let diffs = summary_diffs(&theirs, &ours);
         if diffs.is_empty() || ours.len() == SUMMARY_ROUNDS {
             return diffs;
         }
-        theirs.push(strace());
+        theirs.push(run(&["strace"]));
     }
 }
 
